@@ -1,0 +1,3 @@
+from ledgerbee_mcp.cli import main
+
+raise SystemExit(main())
