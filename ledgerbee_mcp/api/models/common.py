@@ -1,0 +1,367 @@
+"""Types shared by every resource: money, enums, paging, document lines and the document field sets."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+from typing import Annotated, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic.alias_generators import to_camel
+
+__all__ = [
+    "ConvertDocument",
+    "ConvertRequest",
+    "ConvertResult",
+    "DeliveryType",
+    "DocumentCommon",
+    "DocumentInputCommon",
+    "DocumentType",
+    "InvoiceStatus",
+    "Line",
+    "LineInput",
+    "LineType",
+    "Money",
+    "OrderConfirmationConvertTarget",
+    "OrderConfirmationDisplayStatus",
+    "OrderConfirmationSortBy",
+    "OrderConfirmationStatus",
+    "Page",
+    "PriceStatus",
+    "Quantity",
+    "QuoteConvertTarget",
+    "QuoteDisplayStatus",
+    "QuoteSortBy",
+    "QuoteStatus",
+    "RequestModel",
+    "ResponseModel",
+    "SendRequest",
+    "SortOrder",
+    "VatRate",
+]
+
+_CENT = Decimal("0.01")
+
+
+def _money_to_wire(value: Decimal) -> str:
+    return str(value.quantize(_CENT, rounding=ROUND_HALF_UP))
+
+
+def _quantity_to_wire(value: Decimal) -> int | float:
+    # The API documents quantity as a JSON number; an integral one goes out without a fraction (2, not 2.0).
+    if value == value.to_integral_value():
+        return int(value)
+    return float(value)
+
+
+Money = Annotated[Decimal, Field(allow_inf_nan=False), PlainSerializer(_money_to_wire, return_type=str)]
+"""An amount: `Decimal` here, a string with two decimals on the wire (rounded half-up when sent)."""
+
+Quantity = Annotated[Decimal, Field(allow_inf_nan=False), PlainSerializer(_quantity_to_wire)]
+"""A line quantity: `Decimal` here, a JSON number on the wire."""
+
+VatRate = Annotated[Decimal, Field(allow_inf_nan=False), PlainSerializer(str, return_type=str)]
+"""A VAT rate in percent: `Decimal` here, a string such as `"25"` on the wire."""
+
+
+class RequestModel(BaseModel):
+    """A request body: unknown fields are refused here rather than by the server."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        serialize_by_alias=True,
+        use_attribute_docstrings=True,
+        extra="forbid",
+    )
+
+
+class ResponseModel(BaseModel):
+    """An answer of the API: fields the server adds later are kept (in `model_extra`), not refused."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        serialize_by_alias=True,
+        use_attribute_docstrings=True,
+        extra="allow",
+    )
+
+
+class QuoteStatus(StrEnum):
+    """Stored lifecycle status of a quote."""
+
+    DRAFT = "draft"
+    SENT = "sent"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+class QuoteDisplayStatus(StrEnum):
+    """A quote's status as displayed (and as the list filter takes it): adds `expired` and `converted`."""
+
+    DRAFT = "draft"
+    SENT = "sent"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+    CONVERTED = "converted"
+
+
+class OrderConfirmationStatus(StrEnum):
+    """Stored lifecycle status of an order confirmation."""
+
+    DRAFT = "draft"
+    SENT = "sent"
+
+
+class OrderConfirmationDisplayStatus(StrEnum):
+    """An order confirmation's status as displayed (and as the list filter takes it): adds `converted`."""
+
+    DRAFT = "draft"
+    SENT = "sent"
+    CONVERTED = "converted"
+
+
+class InvoiceStatus(StrEnum):
+    """Stored lifecycle status of an invoice."""
+
+    DRAFT = "draft"
+    SENT = "sent"
+
+
+class DocumentType(StrEnum):
+    """The kind of a sales document (`type` of a document, `targetType` of a conversion)."""
+
+    QUOTE = "quote"
+    ORDER_CONFIRMATION = "orderConfirmation"
+    INVOICE = "invoice"
+
+
+class DeliveryType(StrEnum):
+    """How a send delivers the document."""
+
+    MANUAL = "Manual"
+    """Allocate the number and mark sent; you deliver the PDF yourself."""
+    EMAIL = "Email"
+    """E-mail the rendered PDF to the resolved recipient."""
+
+
+class QuoteConvertTarget(StrEnum):
+    """What a quote can be converted into."""
+
+    ORDER_CONFIRMATION = "orderConfirmation"
+    INVOICE = "invoice"
+
+
+class OrderConfirmationConvertTarget(StrEnum):
+    """What an order confirmation can be converted into."""
+
+    INVOICE = "invoice"
+
+
+class SortOrder(StrEnum):
+    ASC = "ASC"
+    DESC = "DESC"
+
+
+class QuoteSortBy(StrEnum):
+    DATE = "date"
+    DOCUMENT_NUMBER = "documentNumber"
+    AMOUNT = "amount"
+    STATUS = "status"
+    VALID_UNTIL = "validUntil"
+
+
+class OrderConfirmationSortBy(StrEnum):
+    DATE = "date"
+    DOCUMENT_NUMBER = "documentNumber"
+    AMOUNT = "amount"
+    STATUS = "status"
+
+
+class LineType(StrEnum):
+    PRODUCT = "product"
+    SUBSCRIPTION = "subscription"
+    TEXT = "text"
+    """A description-only line: no amounts, and it does not count as the required product line."""
+
+
+class PriceStatus(StrEnum):
+    ACTIVE = "active"
+    """Only an active price can be put on a line."""
+    ARCHIVED = "archived"
+    DISABLED = "disabled"
+
+
+T = TypeVar("T")
+
+
+class Page(ResponseModel, Generic[T]):
+    """One page of a list answer."""
+
+    data: list[T]
+    """The items of this page."""
+    total: int
+    """Number of items matching the query, over all pages."""
+    page: int
+    """This page's number (1-indexed)."""
+    limit: int
+    """Maximum number of items per page."""
+    total_pages: int
+    """Number of pages available."""
+
+
+class LineInput(RequestModel):
+    """A document line in a request.
+
+    With only `price_id`, description, unit price, VAT rate and line type come from the price; explicit fields
+    override them. Without `price_id` a line needs `description` and `unit_price`.
+    """
+
+    price_id: str | None = None
+    """Product price to bill."""
+    description: str | None = None
+    """Line text."""
+    line_type: LineType | None = None
+    """`product` (the server's default), `subscription` or `text`."""
+    quantity: Quantity | None = None
+    """Quantity (a JSON number on the wire)."""
+    unit_price: Money | None = None
+    """Unit price excluding VAT."""
+
+
+class Line(ResponseModel):
+    """A document line in an answer; amounts are computed by the server."""
+
+    id: str
+    """Line identifier."""
+    price_id: str | None = None
+    """Product price the line bills, if any."""
+    description: str | None = None
+    """Line text."""
+    line_type: LineType = LineType.PRODUCT
+    """`product`, `subscription` or `text`."""
+    quantity: Quantity
+    """Quantity."""
+    unit_price: Money
+    """Unit price excluding VAT."""
+    total_price: Money
+    """`quantity x unit_price`, rounded half-up to 2 places."""
+    vat_rate: VatRate
+    """VAT rate in percent (`"25"` on the wire)."""
+    vat_amount: Money
+    """`total_price x vat_rate / 100`, rounded half-up to 2 places."""
+
+
+class DocumentInputCommon(RequestModel):
+    """The fields a create or update body of a quote or order confirmation shares."""
+
+    customer_id: str
+    """Customer this document is for."""
+    date: dt.date
+    """Document date."""
+    lines: list[LineInput]
+    """Line items (replaced wholesale on update); at least one product line."""
+    customer_department_id: str | None = None
+    """Customer department id."""
+    customer_contact_id: str | None = None
+    """Customer contact id ("Deres ref.")."""
+    currency: str | None = None
+    """Currency code, e.g. `DKK`."""
+    reference: str | None = None
+    """PO number ("PO-nr.")."""
+    our_reference: str | None = None
+    """Our reference ("Vores ref.")."""
+    notes: str | None = None
+    """Notes shown on the document."""
+
+
+class ConvertDocument(RequestModel):
+    """Overrides for the document a conversion produces; each field given replaces the copied value."""
+
+    customer_id: str | None = None
+    """Customer the produced document is for."""
+    customer_department_id: str | None = None
+    """Customer department id."""
+    customer_contact_id: str | None = None
+    """Customer contact id ("Deres ref.")."""
+    date: dt.date | None = None
+    """Document date."""
+    currency: str | None = None
+    """Currency code."""
+    reference: str | None = None
+    """PO number ("PO-nr.")."""
+    our_reference: str | None = None
+    """Our reference ("Vores ref.")."""
+    notes: str | None = None
+    """Notes."""
+    lines: list[LineInput] | None = None
+    """Line items; when given they replace the copied lines."""
+
+
+class SendRequest(RequestModel):
+    """Body of `POST /{id}/send`."""
+
+    delivery_type: DeliveryType = DeliveryType.MANUAL
+    """`Manual` (default) or `Email`."""
+    recipient_email: str | None = None
+    """Override recipient for an `Email` send; created as a contact of the customer if it is not one."""
+
+
+class ConvertRequest(RequestModel):
+    """Body of `POST /{id}/convert`."""
+
+    target: QuoteConvertTarget | OrderConfirmationConvertTarget
+    """What to convert into."""
+    document: ConvertDocument | None = None
+    """Overrides for the produced document; omit to copy the source verbatim."""
+
+
+class ConvertResult(ResponseModel):
+    """Answer of a conversion: the document it produced."""
+
+    target_type: DocumentType
+    """Type of the produced document (`orderConfirmation` or `invoice`)."""
+    target_id: str
+    """Identifier of the produced document."""
+
+
+class DocumentCommon(ResponseModel):
+    """The fields every sales document answer (quote, order confirmation, invoice) carries."""
+
+    id: str
+    """Document identifier."""
+    document_number: str | None = None
+    """Allocated document number (null until the first send)."""
+    date: dt.date
+    """Document date."""
+    amount: Money
+    """Total amount including VAT."""
+    subtotal: Money
+    """Subtotal excluding VAT."""
+    vat: Money
+    """Total VAT."""
+    currency: str
+    """Currency code."""
+    reference: str | None = None
+    """PO number ("PO-nr.")."""
+    our_reference: str | None = None
+    """Our reference ("Vores ref.")."""
+    notes: str | None = None
+    """Notes."""
+    customer_id: str | None = None
+    """Customer id."""
+    customer_contact_id: str | None = None
+    """Customer contact id (not in the published answer schema; None when the server omits it)."""
+    customer_department_id: str | None = None
+    """Customer department id (not in the published answer schema; None when the server omits it)."""
+    source_document_id: str | None = None
+    """The document this one was converted from."""
+    sent_at: dt.datetime | None = None
+    """When the document was (last) sent."""
+    created_at: dt.datetime
+    """Created timestamp."""
+    updated_at: dt.datetime
+    """Updated timestamp."""
