@@ -139,9 +139,7 @@ class HttpCore:
     ) -> M:
         """POST once. A failure after the request may have gone out raises `OutcomeUnknown`."""
         method = "POST"
-        outcome = await self._attempt(
-            method, path, params=None, body=body, accept="application/json", attempt=1
-        )
+        outcome = await self._attempt(method, path, params=None, body=body, accept="application/json", attempt=1)
         if isinstance(outcome, _Failure):
             if not outcome.request_sent:
                 raise self._connection_error(method, path, outcome, attempts=1)
@@ -154,9 +152,7 @@ class HttpCore:
                 cause=outcome.cause,
             )
         if outcome.is_success:
-            return parse_model(
-                outcome, model, expected=expected, method=method, path=path, redact=self._redact
-            )
+            return parse_model(outcome, model, expected=expected, method=method, path=path, redact=self._redact)
         error = api_error(outcome, method=method, path=path, redact=self._redact)
         if outcome.status_code >= 500:
             raise e.OutcomeUnknown(
@@ -175,9 +171,7 @@ class HttpCore:
 
     # -- internals ------------------------------------------------------------------------------------------
 
-    def _connection_error(
-        self, method: str, path: str, failure: _Failure, *, attempts: int
-    ) -> e.APIConnectionError:
+    def _connection_error(self, method: str, path: str, failure: _Failure, *, attempts: int) -> e.APIConnectionError:
         cls = e.APITimeoutError if failure.timeout else e.APIConnectionError
         return cls(
             method=method,
@@ -201,9 +195,7 @@ class HttpCore:
         response: httpx.Response | None = None
         failure: _Failure | None = None
         try:
-            response = await self._client.request(
-                method, path, params=params, json=body, headers={"Accept": accept}
-            )
+            response = await self._client.request(method, path, params=params, json=body, headers={"Accept": accept})
         except httpx.HTTPError as exc:
             failure = _Failure(
                 cause=self._redact(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__),
@@ -242,9 +234,7 @@ class HttpCore:
         attempt_no = 0
 
         async def once() -> httpx.Response:
-            outcome = await self._attempt(
-                method, path, params=params, body=body, accept=accept, attempt=attempt_no
-            )
+            outcome = await self._attempt(method, path, params=params, body=body, accept=accept, attempt=attempt_no)
             if isinstance(outcome, _Failure):
                 raise _Retryable(outcome, None)
             if outcome.is_success:

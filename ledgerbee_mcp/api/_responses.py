@@ -34,8 +34,7 @@ _CODE_HINTS: Final[dict[str, str]] = {
     e.CODE_ALREADY_CONVERTED_TO_DOCUMENT: "Read convertedToDocumentId / convertedToInvoiceId on the source.",
     e.CODE_ALREADY_CONVERTED_TO_INVOICE: "Read convertedToDocumentId / convertedToInvoiceId on the source.",
     e.CODE_CONVERT_REQUIRES_SENT: (
-        "Send the document first (POST /{id}/send); a quote may also be converted once the customer has "
-        "accepted it."
+        "Send the document first (POST /{id}/send); a quote may also be converted once the customer has accepted it."
     ),
     e.CODE_VALIDATION_ERROR: "Fix the named fields and retry.",
 }
@@ -115,9 +114,7 @@ def retry_after_seconds(response: httpx.Response, now: dt.datetime | None = None
     return max(0.0, seconds)
 
 
-def api_error(
-    response: httpx.Response, *, method: str, path: str, redact: Callable[[str], str]
-) -> e.APIError:
+def api_error(response: httpx.Response, *, method: str, path: str, redact: Callable[[str], str]) -> e.APIError:
     """The exception for an error answer: the class by `code`, else by status; with the documented hint."""
     status = response.status_code
     request_id = response.headers.get("x-request-id")
@@ -165,9 +162,7 @@ def api_error(
 
 
 def _validation_summary(exc: ValidationError) -> str:
-    problems = [
-        f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}" for err in exc.errors()[:3]
-    ]
+    problems = [f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}" for err in exc.errors()[:3]]
     more = exc.error_count() - len(problems)
     return "; ".join(problems) + (f" (and {more} more)" if more > 0 else "")
 

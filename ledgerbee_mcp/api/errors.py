@@ -176,6 +176,9 @@ class APIConnectionError(LedgerBeeError):
     request_sent: bool
     """False when the request certainly never reached the server (so retrying it is safe)."""
     cause: str
+    """What went wrong, in words."""
+    attempts: int
+    """How many attempts were made."""
 
     def __init__(self, *, method: str, path: str, cause: str, request_sent: bool, attempts: int = 1) -> None:
         self.method = method

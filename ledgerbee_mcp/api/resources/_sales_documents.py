@@ -39,9 +39,7 @@ class SalesDocumentResource(Resource, Generic[DocT, ItemT, CreateT, UpdateT, Sta
     _page_model: type[Page[ItemT]]
     _noun: str
 
-    def __init__(
-        self, core: HttpCore, *, path: str, doc_model: type[DocT], page_model: type[Page[ItemT]], noun: str
-    ):
+    def __init__(self, core: HttpCore, *, path: str, doc_model: type[DocT], page_model: type[Page[ItemT]], noun: str):
         super().__init__(core)
         self._path = path
         self._doc_model = doc_model
@@ -160,9 +158,7 @@ class SalesDocumentResource(Resource, Generic[DocT, ItemT, CreateT, UpdateT, Sta
     async def _pdf(self, document_id: str, *, draft: bool = False) -> bytes:
         """The rendered PDF; `draft=True` asks for the watermarked preview."""
         params = query(draft="true") if draft else None
-        return await self._core.get_pdf(
-            self._item_path(document_id, "pdf", what=f"{self._noun} id"), params=params
-        )
+        return await self._core.get_pdf(self._item_path(document_id, "pdf", what=f"{self._noun} id"), params=params)
 
 
 def _dump(body: DocumentInputCommon | SendRequest | ConvertRequest) -> dict[str, object]:

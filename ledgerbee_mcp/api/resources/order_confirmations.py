@@ -60,9 +60,7 @@ class OrderConfirmationsResource(
         recipient_email: str | None = None,
     ) -> OrderConfirmation:
         """Send the order confirmation (never retried; see `OutcomeUnknown`)."""
-        return await self._send(
-            order_confirmation_id, delivery_type=delivery_type, recipient_email=recipient_email
-        )
+        return await self._send(order_confirmation_id, delivery_type=delivery_type, recipient_email=recipient_email)
 
     async def convert(
         self,

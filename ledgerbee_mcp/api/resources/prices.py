@@ -15,6 +15,4 @@ class PricesResource(Resource):
 
     async def get(self, price_id: str) -> Price:
         """One price (only an `active` one can be put on a line)."""
-        return await self._core.get_model(
-            self._item_path(price_id, what="price id"), Price, expected="a price"
-        )
+        return await self._core.get_model(self._item_path(price_id, what="price id"), Price, expected="a price")

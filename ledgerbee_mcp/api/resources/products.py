@@ -26,9 +26,7 @@ class ProductsResource(Resource):
             params=query(search=search, page=page, limit=limit),
         )
 
-    def iter(
-        self, *, search: str | None = None, page_size: int = 100, max_items: int = 1000
-    ) -> AsyncIterator[Product]:
+    def iter(self, *, search: str | None = None, page_size: int = 100, max_items: int = 1000) -> AsyncIterator[Product]:
         """Every matching product, page by page, at most `max_items`."""
 
         async def fetch(page: int, limit: int) -> Page[Product]:

@@ -24,9 +24,7 @@ class QuotesResource(
     """Quotes: price offers that convert into an order confirmation or an invoice."""
 
     def __init__(self, core: HttpCore) -> None:
-        super().__init__(
-            core, path="/v1/quotes", doc_model=Quote, page_model=Page[QuoteListItem], noun="quote"
-        )
+        super().__init__(core, path="/v1/quotes", doc_model=Quote, page_model=Page[QuoteListItem], noun="quote")
 
     async def get(self, quote_id: str) -> Quote:
         """The quote with its lines."""
