@@ -357,3 +357,17 @@ async def test_every_failure_is_a_ledgerbee_error_never_an_httpx_one() -> None:
                 with pytest.raises(LedgerBeeError) as caught:
                     await call
                 assert not isinstance(caught.value, httpx.HTTPError)
+
+
+async def test_each_attempt_is_logged_with_method_path_status_request_id_and_attempt(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="ledgerbee_mcp.api")
+    script = Script(error(503), ok(quote_json()))
+    async with client_for(script) as client:
+        await client.quotes.get(QUOTE_ID)
+    lines = [r.getMessage() for r in caplog.records if r.name == "ledgerbee_mcp.api"]
+    path = f"/v1/quotes/{QUOTE_ID}"
+    assert any(f"GET {path} -> 503" in m and "request id req-503" in m and "attempt 1" in m for m in lines)
+    assert any(f"GET {path} -> 200" in m and "request id req-ok" in m and "attempt 2" in m for m in lines)
+    assert all(" ms " in m for m in lines if "->" in m)
