@@ -226,3 +226,11 @@ def test_public_names_are_exported() -> None:
         assert hasattr(api, name), name
     for name in ("LedgerBeeClient", "Quote", "QuoteList", "OutcomeUnknown", "DeliveryType", "Page", "FieldError"):
         assert name in api.__all__
+
+
+def test_iter_checks_its_arguments_at_the_call() -> None:
+    client = LedgerBeeClient(api_key=API_KEY)
+    with pytest.raises(ValueError, match="limit"):
+        client.quotes.iter(page_size=0)
+    with pytest.raises(ValueError, match="max_items"):
+        client.invoices.iter(max_items=-1)

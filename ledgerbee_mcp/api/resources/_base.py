@@ -52,13 +52,18 @@ def check_page(page: int, limit: int) -> None:
         raise ValueError(f"limit must be between 1 and {MAX_PAGE_SIZE}")
 
 
-async def iterate_pages(
+def iterate_pages(
     fetch: Callable[[int, int], Awaitable[Page[T]]], *, page_size: int, max_items: int
 ) -> AsyncIterator[T]:
     """Walk the pages `fetch(page, limit)` answers until the total (or `max_items`) is reached."""
+    # Checked here, not in the generator, so a bad argument fails at the call rather than at the first `anext`.
     check_page(1, page_size)
     if max_items < 0:
         raise ValueError("max_items must be >= 0")
+    return _walk(fetch, page_size, max_items)
+
+
+async def _walk(fetch: Callable[[int, int], Awaitable[Page[T]]], page_size: int, max_items: int) -> AsyncIterator[T]:
     yielded = 0
     page_no = 1
     while yielded < max_items:
