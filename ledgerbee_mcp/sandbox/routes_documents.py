@@ -1,0 +1,165 @@
+"""HTTP routes of quotes and order confirmations (and the invoice reads), written once per document kind.
+
+Each handler checks the caller (401, then 403), the path id's format (400), then runs its database work in
+one transaction in a worker thread, where existence (404), body validation (400) and lifecycle rules (400)
+are checked in that order.
+"""
+
+from __future__ import annotations
+
+import functools
+import sqlite3
+
+import anyio.to_thread
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ledgerbee_mcp.sandbox import rules, store
+from ledgerbee_mcp.sandbox.errors import FieldError, SandboxError, validation_error
+from ledgerbee_mcp.sandbox.kinds import DocumentKind
+from ledgerbee_mcp.sandbox.rendering import PdfSource, pdf_source, render
+from ledgerbee_mcp.sandbox.shapes import Json, document_json, page_json
+from ledgerbee_mcp.sandbox.validation import json_body, list_query, path_id
+from ledgerbee_mcp.sandbox.web import caller, database, json_response
+
+__all__ = ["document_routes", "read_routes"]
+
+# A send retries when the document changed between allocating its number and marking it sent (its PDF
+# would be stale); more than a few rounds means something keeps rewriting it, and the caller should know.
+_SEND_ATTEMPTS = 5
+
+
+def _full(conn: sqlite3.Connection, doc: store.DocumentRecord) -> Json:
+    return document_json(doc, store.get_lines(conn, doc.id))
+
+
+def _draft_flag(request: Request) -> bool:
+    raw = request.query_params.get("draft")
+    if raw is None or raw.lower() == "false":
+        return False
+    if raw.lower() == "true":
+        return True
+    raise validation_error([FieldError("draft", "must be true or false")])
+
+
+def read_routes(kind: DocumentKind) -> list[Route]:
+    """List, get and PDF of one document kind."""
+    base = f"/v1/{kind.path}"
+
+    async def list_documents(request: Request) -> Response:
+        principal = caller(request, kind.read_scope)
+        query = list_query(kind, request.query_params)
+
+        def work(conn: sqlite3.Connection) -> Json:
+            today = store.tenant_today(conn, principal.tenant_id)
+            docs, total = store.list_documents(conn, principal.tenant_id, kind.name, query, today)
+            return page_json([document_json(d) for d in docs], total, query.page, query.limit)
+
+        return json_response(await database(request).aread(work))
+
+    async def get_document(request: Request) -> Response:
+        principal = caller(request, kind.read_scope)
+        doc_id = path_id(request.path_params["id"])
+
+        def work(conn: sqlite3.Connection) -> Json:
+            return _full(conn, rules.require_document(conn, principal.tenant_id, kind, doc_id))
+
+        return json_response(await database(request).aread(work))
+
+    async def document_pdf(request: Request) -> Response:
+        principal = caller(request, kind.read_scope)
+        doc_id = path_id(request.path_params["id"])
+
+        def work(conn: sqlite3.Connection) -> tuple[PdfSource, bool]:
+            doc = rules.require_document(conn, principal.tenant_id, kind, doc_id)
+            return pdf_source(conn, doc, store.get_lines(conn, doc.id)), _draft_flag(request)
+
+        source, draft = await database(request).aread(work)
+        # Drawn outside the database lock: rendering is the slow part and needs no state.
+        content = await anyio.to_thread.run_sync(functools.partial(render, source, draft=draft))
+        name = f"{kind.name}-{source.doc.document_number or 'draft'}.pdf"
+        return Response(
+            content, media_type="application/pdf", headers={"content-disposition": f'inline; filename="{name}"'}
+        )
+
+    return [
+        Route(base, list_documents, methods=["GET"]),
+        Route(f"{base}/{{id}}", get_document, methods=["GET"]),
+        Route(f"{base}/{{id}}/pdf", document_pdf, methods=["GET"]),
+    ]
+
+
+def document_routes(kind: DocumentKind) -> list[Route]:
+    """Every /v1 route of a quote-like kind: the reads plus create, update, send and convert."""
+    base = f"/v1/{kind.path}"
+
+    async def create_document(request: Request) -> Response:
+        principal = caller(request, kind.write_scope)
+        raw = await request.body()
+
+        def work(conn: sqlite3.Connection) -> Json:
+            return _full(conn, rules.create_document(conn, principal.tenant_id, kind, json_body(raw)))
+
+        return json_response(await database(request).awrite(work), status_code=201)
+
+    async def update_document(request: Request) -> Response:
+        principal = caller(request, kind.write_scope)
+        doc_id = path_id(request.path_params["id"])
+        raw = await request.body()
+
+        def work(conn: sqlite3.Connection) -> Json:
+            doc = rules.require_document(conn, principal.tenant_id, kind, doc_id)
+            return _full(conn, rules.update_document(conn, kind, doc, json_body(raw)))
+
+        return json_response(await database(request).awrite(work))
+
+    async def send_document(request: Request) -> Response:
+        principal = caller(request, kind.write_scope)
+        doc_id = path_id(request.path_params["id"])
+        raw = await request.body()
+        db = database(request)
+
+        def prepare(conn: sqlite3.Connection) -> rules.SendPlan:
+            doc = rules.require_document(conn, principal.tenant_id, kind, doc_id)
+            return rules.prepare_send(conn, kind, doc, json_body(raw, optional=True))
+
+        for _ in range(_SEND_ATTEMPTS):
+            plan = await db.awrite(prepare)
+            pdf_size = 0
+            if plan.pdf is not None:
+                pdf = await anyio.to_thread.run_sync(functools.partial(render, plan.pdf, draft=False))
+                pdf_size = len(pdf)
+
+            def finish(conn: sqlite3.Connection, plan: rules.SendPlan = plan, size: int = pdf_size) -> Json | None:
+                sent = rules.finish_send(conn, kind, plan, size)
+                return None if sent is None else _full(conn, sent)
+
+            answer = await db.awrite(finish)
+            if answer is not None:
+                return json_response(answer)
+        raise SandboxError(
+            409,
+            f"{kind.label} {doc_id} kept changing while it was being sent; retry the send",
+            code="SANDBOX_CONCURRENT_MODIFICATION",
+        )
+
+    async def convert_document(request: Request) -> Response:
+        principal = caller(request, kind.write_scope)
+        doc_id = path_id(request.path_params["id"])
+        raw = await request.body()
+
+        def work(conn: sqlite3.Connection) -> Json:
+            doc = rules.require_document(conn, principal.tenant_id, kind, doc_id)
+            target = rules.convert_document(conn, kind, doc, json_body(raw, optional=True))
+            return {"targetType": target.kind, "targetId": target.id}
+
+        return json_response(await database(request).awrite(work))
+
+    return [
+        *read_routes(kind),
+        Route(base, create_document, methods=["POST"]),
+        Route(f"{base}/{{id}}", update_document, methods=["PATCH"]),
+        Route(f"{base}/{{id}}/send", send_document, methods=["POST"]),
+        Route(f"{base}/{{id}}/convert", convert_document, methods=["POST"]),
+    ]
