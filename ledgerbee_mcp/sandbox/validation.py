@@ -192,12 +192,10 @@ def _line(
             errors.add(f"{path}.unitPrice", 'must be a decimal string such as "1000.00", not a JSON number')
         else:
             errors.add(f"{path}.unitPrice", 'must be a decimal string such as "1000.00" (at most 6 decimals)')
-    quantity: Decimal | None = None
+    # A line given "only priceId" (docs/api-contract.md) has no quantity either: it means one.
+    quantity = Decimal(1)
     raw_quantity = item.get("quantity")
-    if raw_quantity is None:
-        if not is_text:
-            errors.add(f"{path}.quantity", "is required")
-    else:
+    if raw_quantity is not None:
         checked = _quantity(raw_quantity)
         if isinstance(checked, str):
             errors.add(f"{path}.quantity", checked)
@@ -210,9 +208,7 @@ def _line(
     if len(errors.items) > before:
         return None
     if is_text:
-        return LineInput(None, cast("str", description), "text", quantity or Decimal(1), Decimal(0), Decimal(0))
-    if quantity is None:
-        return None  # unreachable: a non-text line without a quantity was reported above
+        return LineInput(None, cast("str", description), "text", quantity, Decimal(0), Decimal(0))
     return LineInput(
         price_id=None if price is None else price.id,
         description=cast("str", description) if description is not None else cast("catalog.Price", price).name,
