@@ -1,0 +1,163 @@
+"""Settings read from the environment, checked once at start-up."""
+
+from __future__ import annotations
+
+import enum
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ledgerbee_mcp.paths import state_dir
+
+__all__ = ["DEFAULT_BASE_URL", "ConfigError", "ConfirmMode", "Secret", "Settings"]
+
+DEFAULT_BASE_URL = "https://api.ledgerbee.com/api"
+SANDBOX_API_KEY = "lb_sandbox_full"  # the sandbox's published demo key, not a secret
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+class ConfirmMode(enum.StrEnum):
+    AUTO = "auto"
+    """Ask the person when the client can elicit, else require a confirmation token."""
+    ELICIT = "elicit"
+    """Always ask the person; refuse on clients that cannot ask (fail closed)."""
+    TOKEN = "token"  # noqa: S105 -- a mode name, not a password
+    """Never elicit: preview first, act on a second call carrying the confirmation token."""
+
+
+class Secret:
+    """A credential that never shows itself in a repr, a log line or a traceback."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def _number(env: Mapping[str, str], name: str, default: float, *, low: float, high: float) -> float:
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low:g} and {high:g}, got {raw!r}")
+    return value
+
+
+def _domains(env: Mapping[str, str]) -> tuple[str, ...]:
+    raw = env.get("LEDGERBEE_RECIPIENT_DOMAINS", "")
+    domains: list[str] = []
+    for part in raw.split(","):
+        domain = part.strip().lower().lstrip("@")
+        if not domain:
+            continue
+        if not _DOMAIN.match(domain):
+            raise ConfigError(f"LEDGERBEE_RECIPIENT_DOMAINS has an invalid domain: {part.strip()!r}")
+        domains.append(domain)
+    return tuple(domains)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the server can be told, with the defaults a new user gets."""
+
+    base_url: str = DEFAULT_BASE_URL
+    api_key: Secret | None = None
+    access_token: Secret | None = None
+    sandbox: bool = False
+    """Serve against an embedded, in-process sandbox instead of the real API."""
+    sandbox_db: str = field(default_factory=lambda: str(state_dir() / "sandbox.sqlite3"))
+    confirm: ConfirmMode = ConfirmMode.AUTO
+    read_only: bool = False
+    allow_email: bool = True
+    recipient_domains: tuple[str, ...] = ()
+    audit_log: Path | None = None
+    confirm_secret: Secret | None = None
+    """HMAC key for confirmation tokens; random per process when unset."""
+    token_ttl_seconds: float = 600.0
+    timeout_seconds: float = 30.0
+    pdf_inline_max_bytes: int = 1_000_000
+    """PDFs up to this size are embedded in a tool result; larger ones are linked as resources."""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, *, sandbox: bool = False) -> Settings:
+        env = os.environ if env is None else env
+        api_key = env.get("LEDGERBEE_API_KEY", "").strip()
+        access_token = env.get("LEDGERBEE_ACCESS_TOKEN", "").strip()
+        if api_key and access_token:
+            raise ConfigError("set LEDGERBEE_API_KEY or LEDGERBEE_ACCESS_TOKEN, not both")
+        if not sandbox and not (api_key or access_token):
+            raise ConfigError(
+                "no LedgerBee credential: set LEDGERBEE_API_KEY (or LEDGERBEE_ACCESS_TOKEN for OAuth), "
+                "or start with --sandbox to try it against the local sandbox"
+            )
+        confirm_raw = env.get("LEDGERBEE_CONFIRM", "auto").strip().lower() or "auto"
+        try:
+            confirm = ConfirmMode(confirm_raw)
+        except ValueError:
+            raise ConfigError(f"LEDGERBEE_CONFIRM must be auto, elicit or token, got {confirm_raw!r}") from None
+        base_url = env.get("LEDGERBEE_BASE_URL", "").strip() or DEFAULT_BASE_URL
+        if not base_url.startswith(("https://", "http://")):
+            raise ConfigError(f"LEDGERBEE_BASE_URL must be an http(s) URL, got {base_url!r}")
+        secret = env.get("LEDGERBEE_CONFIRM_SECRET", "")
+        if secret and len(secret) < 32:
+            raise ConfigError("LEDGERBEE_CONFIRM_SECRET must be at least 32 characters")
+        audit = env.get("LEDGERBEE_AUDIT_LOG", "").strip()
+        defaults = cls()
+        return cls(
+            base_url=base_url,
+            api_key=Secret(api_key) if api_key else None,
+            access_token=Secret(access_token) if access_token else None,
+            sandbox=sandbox,
+            sandbox_db=env.get("LEDGERBEE_SANDBOX_DB", "").strip() or defaults.sandbox_db,
+            confirm=confirm,
+            read_only=_flag(env, "LEDGERBEE_READ_ONLY", False),
+            allow_email=_flag(env, "LEDGERBEE_ALLOW_EMAIL", True),
+            recipient_domains=_domains(env),
+            audit_log=Path(audit).expanduser() if audit else None,
+            confirm_secret=Secret(secret) if secret else None,
+            token_ttl_seconds=_number(env, "LEDGERBEE_CONFIRM_TTL", 600, low=30, high=3600),
+            timeout_seconds=_number(env, "LEDGERBEE_TIMEOUT", 30, low=1, high=300),
+            pdf_inline_max_bytes=int(
+                _number(env, "LEDGERBEE_PDF_INLINE_MAX_BYTES", 1_000_000, low=0, high=50_000_000)
+            ),
+        )

@@ -1,0 +1,211 @@
+"""The guarded run of an irreversible action: consent, a state check under a lock, the call, and a truthful
+report of the outcome, reconciled by a re-read when the API leaves it unknown. Never a blind retry."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from mcp.server.mcpserver import AcceptedElicitation, ElicitationResult
+from mcp.server.mcpserver.exceptions import ToolError
+
+from ledgerbee_mcp.api import ConvertResult, LedgerBeeError, OrderConfirmation, OutcomeUnknown, Quote
+from ledgerbee_mcp.guardrails.audit import AuditRecord
+from ledgerbee_mcp.guardrails.consent import ConfirmAction, TokenPath
+from ledgerbee_mcp.guardrails.preview import DocView, Prepared, fingerprint, view_of
+from ledgerbee_mcp.guardrails.tokens import TokenError
+from ledgerbee_mcp.server.errors import api_errors, describe
+from ledgerbee_mcp.server.outputs import ActionResult
+from ledgerbee_mcp.server.runtime import Runtime
+
+__all__ = ["GuardedAction", "run_guarded"]
+
+logger = logging.getLogger("ledgerbee_mcp.guardrails")
+
+
+@dataclass(frozen=True)
+class GuardedAction:
+    tool: str
+    """The tool name; a confirmation token is bound to it."""
+    action: Literal["send", "convert"]
+    reread: Callable[[], Awaitable[Quote | OrderConfirmation]]
+    perform: Callable[[], Awaitable[Quote | OrderConfirmation | ConvertResult]]
+
+
+def _happened(action: str, before: DocView, after: DocView) -> bool:
+    if action == "convert":
+        return after.converted_to is not None
+    return after.sent_at is not None and after.sent_at != before.sent_at
+
+
+def _record(
+    rt: Runtime,
+    prepared: Prepared,
+    action: str,
+    outcome: str,
+    *,
+    reason: str | None = None,
+    consent: str | None = None,
+    document_number: str | None = None,
+    produced_document_id: str | None = None,
+) -> None:
+    preview = prepared.preview
+    rt.audit.record(
+        AuditRecord(
+            action=action,
+            document_type=preview.document_type,
+            document_id=preview.document_id,
+            outcome=outcome,
+            delivery_type=preview.delivery_type,
+            recipient=preview.recipient.email if preview.recipient else None,
+            target=preview.target,
+            reason=reason,
+            consent=consent,
+            document_number=document_number,
+            produced_document_id=produced_document_id,
+        )
+    )
+
+
+async def run_guarded(
+    rt: Runtime,
+    spec: GuardedAction,
+    prepared: Prepared,
+    consent: ElicitationResult[ConfirmAction],
+    token: str | None,
+) -> ActionResult:
+    verb = "sent" if spec.action == "send" else "converted"
+    data: object = consent.data if isinstance(consent, AcceptedElicitation) else None
+    if isinstance(data, TokenPath):
+        if not token:
+            issued = rt.signer.issue(
+                action=spec.tool,
+                document_id=prepared.view.id,
+                arguments=prepared.arguments,
+                fingerprint=prepared.fingerprint,
+            )
+            _record(rt, prepared, spec.action, "confirmation_required")
+            return ActionResult(
+                outcome="confirmation_required",
+                message=(
+                    f"Nothing was {verb} yet. Show this preview to the person. Only if they agree, call "
+                    f"{spec.tool} again with the same arguments plus this confirmation_token."
+                ),
+                preview=prepared.preview,
+                confirmation_token=issued,
+                token_expires_at=dt.datetime.fromtimestamp(rt.signer.expires_at(issued), dt.UTC),
+            )
+        try:
+            rt.signer.verify(
+                token,
+                action=spec.tool,
+                document_id=prepared.view.id,
+                arguments=prepared.arguments,
+                fingerprint=prepared.fingerprint,
+            )
+        except TokenError as error:
+            _record(rt, prepared, spec.action, "refused", reason=str(error))
+            raise ToolError(f"Refused: {error}. Nothing was {verb}.") from None
+        via = "token"
+    elif isinstance(data, ConfirmAction) and data.confirm:
+        via = "elicitation"
+    else:
+        _record(rt, prepared, spec.action, "declined", reason=f"elicitation {consent.action}")
+        return ActionResult(
+            outcome="declined",
+            message=f"The person did not confirm ({consent.action}). Nothing was {verb}.",
+            preview=prepared.preview,
+        )
+
+    async with rt.lock_for(prepared.view.id):
+        with api_errors():
+            before = view_of(await spec.reread())
+        if fingerprint(before) != prepared.fingerprint:
+            reason = "the document changed after the preview"
+            _record(rt, prepared, spec.action, "refused", reason=reason, consent=via)
+            raise ToolError(f"Refused: {reason}. Nothing was {verb}. Call again to preview its current state.")
+        produced: ConvertResult | None = None
+        try:
+            answer = await spec.perform()
+            produced = answer if isinstance(answer, ConvertResult) else None
+        except OutcomeUnknown as unknown:
+            logger.warning("%s of %s: outcome unknown (%s); re-reading", spec.action, before.id, unknown)
+            try:
+                after = view_of(await spec.reread())
+            except LedgerBeeError as error:
+                _record(rt, prepared, spec.action, "unknown", reason=describe(error), consent=via)
+                return ActionResult(
+                    outcome="unknown",
+                    message=(
+                        f"LedgerBee did not confirm the {spec.action}, and the document could not be re-read "
+                        f"({describe(error)}). Do not retry blindly: read the document first to see "
+                        "whether it happened."
+                    ),
+                    preview=prepared.preview,
+                )
+            if not _happened(spec.action, before, after):
+                _record(rt, prepared, spec.action, "not_done", reason=str(unknown), consent=via)
+                return ActionResult(
+                    outcome="not_done",
+                    message=(
+                        f"LedgerBee did not answer the {spec.action}, and a re-read shows it did not happen: "
+                        f"nothing was {verb}. It is safe to call again (a new preview will be made)."
+                    ),
+                    preview=prepared.preview,
+                    document_number=after.number,
+                    status=after.display_status,
+                )
+            return _done(rt, prepared, spec, after, via, None, reconciled=True)
+        except LedgerBeeError as error:
+            _record(rt, prepared, spec.action, "refused", reason=describe(error), consent=via)
+            raise ToolError(f"{describe(error)} Nothing was {verb}.") from None
+        with api_errors():
+            after = view_of(await spec.reread())
+        return _done(rt, prepared, spec, after, via, produced, reconciled=False)
+
+
+def _done(
+    rt: Runtime,
+    prepared: Prepared,
+    spec: GuardedAction,
+    after: DocView,
+    via: str,
+    produced: ConvertResult | None,
+    *,
+    reconciled: bool,
+) -> ActionResult:
+    produced_id = produced.target_id if produced else after.converted_to if spec.action == "convert" else None
+    produced_type = (
+        ("invoice" if after.converted_to_invoice_id else "order_confirmation") if produced_id else None
+    )
+    _record(
+        rt,
+        prepared,
+        spec.action,
+        "done",
+        consent=via,
+        document_number=after.number,
+        produced_document_id=produced_id,
+        reason="confirmed by re-read after an unknown outcome" if reconciled else None,
+    )
+    if produced_id and produced_type:
+        rt.remember(produced_type, produced_id)
+    if spec.action == "send":
+        message = f"Sent. The {after.label} has number {after.number}."
+        if prepared.preview.recipient:
+            message += f" E-mailed to {prepared.preview.recipient.email}."
+    else:
+        message = f"Converted. The new {produced_type} {produced_id} is a draft; send it when ready."
+    if reconciled:
+        message += " (LedgerBee's answer was lost; a re-read confirmed it happened.)"
+    return ActionResult(
+        outcome="done",
+        message=message,
+        document_number=after.number,
+        status=after.display_status,
+        produced_document_type=produced_type,
+        produced_document_id=produced_id,
+    )

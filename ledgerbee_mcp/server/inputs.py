@@ -1,0 +1,68 @@
+"""Argument types shared by the tools: the documented bounds, so bad input is refused before any API call."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+__all__ = [
+    "Currency",
+    "DocumentId",
+    "EmailAddress",
+    "LimitArg",
+    "LineArg",
+    "OptionalText",
+    "PageArg",
+    "SearchArg",
+]
+
+_UUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+
+_EMAIL = r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[A-Za-z]{2,63}$"
+
+DocumentId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=_UUID)]
+"""A LedgerBee id: a UUID."""
+
+EmailAddress = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=254, pattern=_EMAIL),
+]
+
+Currency = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{3}$")]
+
+OptionalText = Annotated[str, StringConstraints(max_length=2000)]
+
+PageArg = Annotated[int, Field(ge=1, le=100_000, description="Page number, from 1.")]
+LimitArg = Annotated[int, Field(ge=1, le=100, description="Items per page, 1 to 100.")]
+SearchArg = Annotated[
+    str | None, Field(max_length=200, description="Case-insensitive text to match, e.g. part of a name or e-mail.")
+]
+
+Money = Annotated[Decimal, Field(ge=Decimal("-1000000000"), le=Decimal("1000000000"), decimal_places=2)]
+
+
+class LineArg(BaseModel):
+    """One document line. Give `price_id` to take description, price and VAT from the product price,
+    or `description` and `unit_price` for a free line. A `text` line is a description only."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    price_id: DocumentId | None = Field(default=None, description="Product price id (see list_products).")
+    description: Annotated[str, StringConstraints(max_length=500)] | None = Field(
+        default=None, description="Line text; overrides the price's description."
+    )
+    line_type: Literal["product", "subscription", "text"] | None = Field(
+        default=None, description="product (default), subscription, or text (a comment line without amounts)."
+    )
+    quantity: Annotated[Decimal, Field(gt=0, le=Decimal("1000000"), decimal_places=4)] = Field(
+        default=Decimal(1), description="Quantity, greater than 0."
+    )
+    unit_price: Money | None = Field(
+        default=None, description="Unit price excluding VAT, as a decimal string like \"1250.00\"."
+    )
+
+
+DateArg = dt.date

@@ -1,0 +1,202 @@
+"""What the tools answer: compact, snake_case, and never an echo of what the agent sent."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+__all__ = [
+    "ActionPreview",
+    "ActionResult",
+    "CustomerOut",
+    "CustomerPage",
+    "DocumentOut",
+    "DocumentPage",
+    "DocumentSummary",
+    "InvoiceOut",
+    "LineOut",
+    "PdfOut",
+    "ProductOut",
+    "ProductPage",
+    "Recipient",
+    "WriteResult",
+]
+
+
+class DocumentSummary(BaseModel):
+    """One document in a list (no lines: get the document for those)."""
+
+    id: str
+    number: str | None
+    status: str
+    """Display status: draft, sent, accepted, rejected, expired or converted."""
+    date: dt.date
+    valid_until: dt.date | None = None
+    customer_id: str | None
+    amount: Decimal
+    currency: str
+
+
+class DocumentPage(BaseModel):
+    items: list[DocumentSummary]
+    page: int
+    total: int
+    total_pages: int
+    next_page: int | None = None
+    """Pass as `page` to read on; null on the last page."""
+
+
+class LineOut(BaseModel):
+    description: str | None
+    line_type: str | None
+    quantity: Decimal
+    unit_price: Decimal | None
+    vat_rate: Decimal | None
+    total_price: Decimal | None
+    vat_amount: Decimal | None
+
+
+class DocumentOut(BaseModel):
+    """A whole quote, order confirmation or invoice."""
+
+    id: str
+    type: Literal["quote", "order_confirmation", "invoice"]
+    number: str | None
+    status: str
+    """Stored status."""
+    display_status: str | None
+    date: dt.date
+    valid_until: dt.date | None = None
+    due_date: dt.date | None = None
+    customer_id: str | None
+    customer_contact_id: str | None = None
+    currency: str
+    subtotal: Decimal
+    vat: Decimal
+    amount: Decimal
+    reference: str | None = None
+    our_reference: str | None = None
+    notes: str | None = None
+    source_document_id: str | None = None
+    converted_to_document_id: str | None = None
+    converted_to_invoice_id: str | None = None
+    sent_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+    lines: list[LineOut]
+
+
+InvoiceOut = DocumentOut
+
+
+class WriteResult(BaseModel):
+    """What the server computed for a created or updated draft."""
+
+    id: str
+    number: str | None
+    status: str
+    subtotal: Decimal
+    vat: Decimal
+    amount: Decimal
+    currency: str
+    line_count: int
+    next_step: str
+
+
+class Recipient(BaseModel):
+    email: str
+    source: Literal["argument", "document contact", "customer e-mail"]
+    is_contact: bool
+    """False when LedgerBee will create it as a new contact of the customer on send."""
+
+
+class ActionPreview(BaseModel):
+    """Exactly what a send or convert will do, shown before it happens."""
+
+    action: Literal["send", "convert"]
+    document_type: Literal["quote", "order_confirmation"]
+    document_id: str
+    document_number: str
+    """The current number, or a note that one will be allocated."""
+    status: str
+    customer_id: str | None
+    customer_name: str | None
+    amount: Decimal
+    currency: str
+    line_count: int
+    delivery_type: str | None = None
+    recipient: Recipient | None = None
+    target: str | None = None
+    warnings: list[str] = Field(default_factory=list[str])
+
+
+class ActionResult(BaseModel):
+    """The outcome of a send or convert call."""
+
+    outcome: Literal["done", "confirmation_required", "declined", "not_done", "unknown"]
+    message: str
+    preview: ActionPreview | None = None
+    confirmation_token: str | None = None
+    """Only with `confirmation_required`: pass it back, unchanged, with the same arguments to go ahead."""
+    token_expires_at: dt.datetime | None = None
+    document_number: str | None = None
+    status: str | None = None
+    produced_document_type: str | None = None
+    produced_document_id: str | None = None
+
+
+class ContactOut(BaseModel):
+    id: str
+    name: str | None
+    email: str | None
+
+
+class CustomerOut(BaseModel):
+    id: str
+    name: str
+    email: str | None
+    currency: str | None
+    contacts: list[ContactOut] | None = None
+
+
+class CustomerPage(BaseModel):
+    items: list[CustomerOut]
+    page: int
+    total: int
+    total_pages: int
+    next_page: int | None = None
+
+
+class PriceOut(BaseModel):
+    price_id: str
+    name: str | None
+    unit_price: Decimal
+    currency: str | None
+    vat_rate: Decimal | None
+    line_type: str | None
+    status: str | None
+
+
+class ProductOut(BaseModel):
+    id: str
+    name: str
+    description: str | None
+    prices: list[PriceOut]
+
+
+class ProductPage(BaseModel):
+    items: list[ProductOut]
+    page: int
+    total: int
+    total_pages: int
+    next_page: int | None = None
+
+
+class PdfOut(BaseModel):
+    uri: str
+    """The resource URI; read it with resources/read."""
+    size_bytes: int
+    embedded: bool
+    """True when the PDF travels in this result; false when it is only linked (too large)."""

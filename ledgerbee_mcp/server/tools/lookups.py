@@ -1,0 +1,137 @@
+"""Lookups an agent needs to fill in a document: customers (with contacts), products (with price ids),
+and the invoice a conversion produced."""
+
+from typing import Annotated
+
+import anyio
+from pydantic import Field
+
+from ledgerbee_mcp.api import Customer
+from ledgerbee_mcp.server.errors import api_errors
+from ledgerbee_mcp.server.inputs import DocumentId, LimitArg, PageArg, SearchArg
+from ledgerbee_mcp.server.mapping import document_out
+from ledgerbee_mcp.server.outputs import (
+    ContactOut,
+    CustomerOut,
+    CustomerPage,
+    DocumentOut,
+    PriceOut,
+    ProductOut,
+    ProductPage,
+)
+from ledgerbee_mcp.server.runtime import Runtime
+from ledgerbee_mcp.server.tools.spec import READ, ToolSpec
+
+__all__ = ["lookup_tools"]
+
+
+def _next(page: int, total_pages: int) -> int | None:
+    return page + 1 if page < total_pages else None
+
+
+def list_customers(rt: Runtime) -> ToolSpec:
+    async def list_customers(
+        search: SearchArg = None,
+        include_contacts: Annotated[
+            bool, Field(description="Also return each customer's contacts (id, name, e-mail).")
+        ] = False,
+        page: PageArg = 1,
+        limit: Annotated[int, Field(ge=1, le=100, description="Items per page, 1 to 100.")] = 10,
+    ) -> CustomerPage:
+        with api_errors():
+            result = await rt.client.customers.list(search=search, page=page, limit=limit)
+        items = [
+            CustomerOut(id=c.id, name=c.name, email=c.email, currency=c.currency) for c in result.data
+        ]
+        if include_contacts:
+            async def fill(out: CustomerOut, customer: Customer) -> None:
+                with api_errors():
+                    contacts = await rt.client.customers.contacts(customer.id)
+                out.contacts = [ContactOut(id=k.id, name=k.name, email=k.email) for k in contacts]
+
+            async with anyio.create_task_group() as tg:
+                for out, customer in zip(items, result.data, strict=True):
+                    tg.start_soon(fill, out, customer)
+        return CustomerPage(
+            items=items,
+            page=result.page,
+            total=result.total,
+            total_pages=result.total_pages,
+            next_page=_next(result.page, result.total_pages),
+        )
+
+    return ToolSpec(
+        list_customers,
+        "list_customers",
+        "Find customers",
+        "Find customers by name or e-mail (case-insensitive part), with their e-mail and currency, and their "
+        "contacts when include_contacts is true (a contact id goes in customer_contact_id of a document). "
+        "Read-only.",
+        READ,
+    )
+
+
+def list_products(rt: Runtime) -> ToolSpec:
+    async def list_products(search: SearchArg = None, page: PageArg = 1, limit: LimitArg = 25) -> ProductPage:
+        with api_errors():
+            result = await rt.client.products.list(search=search, page=page, limit=limit)
+        items = [
+            ProductOut(
+                id=p.id,
+                name=p.name,
+                description=p.description,
+                prices=[
+                    PriceOut(
+                        price_id=pr.id,
+                        name=pr.name,
+                        unit_price=pr.unit_price,
+                        currency=pr.currency,
+                        vat_rate=pr.vat_rate,
+                        line_type=str(pr.line_type),
+                        status=str(pr.status),
+                    )
+                    for pr in p.prices
+                ],
+            )
+            for p in result.data
+        ]
+        return ProductPage(
+            items=items,
+            page=result.page,
+            total=result.total,
+            total_pages=result.total_pages,
+            next_page=_next(result.page, result.total_pages),
+        )
+
+    return ToolSpec(
+        list_products,
+        "list_products",
+        "Find products and prices",
+        "Find products by name, each with its prices: price_id, unit price excluding VAT, currency, VAT rate, "
+        "line type and status. Put an active price_id on a document line to take its description, price and "
+        "VAT. Read-only.",
+        READ,
+    )
+
+
+def get_invoice(rt: Runtime) -> ToolSpec:
+    async def get_invoice(
+        invoice_id: Annotated[DocumentId, Field(description="The invoice's id (UUID), e.g. from a conversion.")],
+    ) -> DocumentOut:
+        with api_errors():
+            doc = await rt.client.invoices.get(invoice_id)
+        rt.remember("invoice", doc.id)
+        return document_out(doc)
+
+    return ToolSpec(
+        get_invoice,
+        "get_invoice",
+        "Get an invoice",
+        "Read one invoice with its lines, totals, status, due date and the document it was converted from "
+        "(source_document_id). Read-only.",
+        READ,
+    )
+
+
+def lookup_tools(rt: Runtime) -> list[ToolSpec]:
+    return [list_customers(rt), list_products(rt), get_invoice(rt)]
