@@ -110,6 +110,43 @@ CREATE INDEX IF NOT EXISTS documents_by_valid_until ON documents (tenant_id, kin
 CREATE INDEX IF NOT EXISTS documents_by_state
     ON documents (tenant_id, kind, base_state, created_at, id, valid_until);
 CREATE INDEX IF NOT EXISTS documents_by_customer ON documents (tenant_id, kind, customer_id, created_at, id);
+CREATE INDEX IF NOT EXISTS documents_by_customer_state
+    ON documents (tenant_id, kind, customer_id, base_state, created_at, id, valid_until);
+
+-- Running counts per (tenant, type, base state, validUntil of a sent document), kept by the triggers below,
+-- so a list's `total` sums a handful of rows instead of counting every matching document.
+CREATE TABLE IF NOT EXISTS document_tallies (
+    tenant_id   TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    base_state  TEXT NOT NULL,
+    valid_until TEXT NOT NULL, -- '' unless base_state is 'sent' (the only state that can turn expired)
+    n           INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, kind, base_state, valid_until)
+) WITHOUT ROWID;
+
+CREATE TRIGGER IF NOT EXISTS documents_tally_insert AFTER INSERT ON documents BEGIN
+    INSERT INTO document_tallies (tenant_id, kind, base_state, valid_until, n)
+    VALUES (NEW.tenant_id, NEW.kind, NEW.base_state,
+            CASE WHEN NEW.base_state = 'sent' THEN coalesce(NEW.valid_until, '') ELSE '' END, 1)
+    ON CONFLICT (tenant_id, kind, base_state, valid_until) DO UPDATE SET n = n + 1;
+END;
+
+CREATE TRIGGER IF NOT EXISTS documents_tally_delete AFTER DELETE ON documents BEGIN
+    UPDATE document_tallies SET n = n - 1
+    WHERE tenant_id = OLD.tenant_id AND kind = OLD.kind AND base_state = OLD.base_state
+      AND valid_until = CASE WHEN OLD.base_state = 'sent' THEN coalesce(OLD.valid_until, '') ELSE '' END;
+END;
+
+CREATE TRIGGER IF NOT EXISTS documents_tally_update
+AFTER UPDATE OF status, valid_until, converted_to_document_id, converted_to_invoice_id ON documents BEGIN
+    UPDATE document_tallies SET n = n - 1
+    WHERE tenant_id = OLD.tenant_id AND kind = OLD.kind AND base_state = OLD.base_state
+      AND valid_until = CASE WHEN OLD.base_state = 'sent' THEN coalesce(OLD.valid_until, '') ELSE '' END;
+    INSERT INTO document_tallies (tenant_id, kind, base_state, valid_until, n)
+    VALUES (NEW.tenant_id, NEW.kind, NEW.base_state,
+            CASE WHEN NEW.base_state = 'sent' THEN coalesce(NEW.valid_until, '') ELSE '' END, 1)
+    ON CONFLICT (tenant_id, kind, base_state, valid_until) DO UPDATE SET n = n + 1;
+END;
 
 CREATE TABLE IF NOT EXISTS document_lines (
     id          TEXT PRIMARY KEY,

@@ -14,7 +14,7 @@ from decimal import Decimal
 from ledgerbee_mcp.sandbox.clock import real_today
 from ledgerbee_mcp.sandbox.kinds import DocumentKind, KindName
 from ledgerbee_mcp.sandbox.money import minor_units
-from ledgerbee_mcp.sandbox.statuses import DISPLAY_STATUS_SQL, display_status_filter
+from ledgerbee_mcp.sandbox.statuses import DISPLAY_STATUS_SQL, display_status_filter, tally_status_filter
 
 __all__ = [
     "DocumentRecord",
@@ -219,7 +219,15 @@ def list_documents(
     # Every sort ends with the same direction on (created_at, id) so one index serves order and tie-break.
     order = [f"{_SORT_COLUMNS[query.sort_by]} {direction}"] if query.sort_by else []
     order += [f"created_at {direction}", f"id {direction}"]
-    total: int = conn.execute(f"SELECT count(*) FROM documents WHERE {clause}", params).fetchone()[0]  # noqa: S608 -- fragments are constants
+    if query.customer_id is None:
+        # Without a customer filter the total comes from the tallies (a few rows, whatever the volume).
+        tally_where = ["tenant_id = :tenant", "kind = :kind"]
+        if query.status is not None:
+            tally_where.append(tally_status_filter(query.status))
+        total_sql = f"SELECT coalesce(sum(n), 0) FROM document_tallies WHERE {' AND '.join(tally_where)}"  # noqa: S608 -- fragments are constants
+    else:
+        total_sql = f"SELECT count(*) FROM documents WHERE {clause}"  # noqa: S608 -- same
+    total: int = conn.execute(total_sql, params).fetchone()[0]
     params.update(limit=query.limit, offset=(query.page - 1) * query.limit)
     rows = conn.execute(
         f"{_SELECT} WHERE {clause} ORDER BY {', '.join(order)} LIMIT :limit OFFSET :offset", params
