@@ -1,0 +1,69 @@
+"""The tool list is the product's interface: every tool described and annotated, and every change reviewed."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mcp import Client
+from mcp.server import MCPServer
+
+pytestmark = pytest.mark.anyio
+
+SNAPSHOT = Path(__file__).parent / "snapshots" / "tools.json"
+
+EXPECTED = {
+    "list_quotes", "get_quote", "create_quote", "update_quote", "send_quote", "convert_quote",
+    "list_order_confirmations", "get_order_confirmation", "create_order_confirmation",
+    "update_order_confirmation", "send_order_confirmation", "convert_order_confirmation",
+    "list_customers", "list_products", "get_invoice", "get_document_pdf",
+}  # fmt: skip
+WRITES = {"create_quote", "update_quote", "create_order_confirmation", "update_order_confirmation"}
+ACTIONS = {"send_quote", "convert_quote", "send_order_confirmation", "convert_order_confirmation"}
+
+
+async def tool_dump(server: MCPServer) -> list[dict[str, Any]]:
+    async with Client(server) as c:
+        tools = (await c.list_tools()).tools
+    return [t.model_dump(mode="json", by_alias=True, exclude_none=True) for t in tools]
+
+
+async def test_every_tool_is_described_and_fully_annotated(make_server: Callable[..., MCPServer]) -> None:
+    tools = await tool_dump(make_server())
+    assert {t["name"] for t in tools} == EXPECTED
+    for tool in tools:
+        name = tool["name"]
+        assert len(tool.get("description", "")) > 60, name
+        assert tool.get("title"), name
+        assert "outputSchema" in tool, name
+        hints = tool["annotations"]
+        assert set(hints) >= {"readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"}, name
+        if name in ACTIONS:
+            assert (hints["readOnlyHint"], hints["destructiveHint"], hints["idempotentHint"]) == (False, True, False)
+        elif name in WRITES:
+            assert (hints["readOnlyHint"], hints["destructiveHint"]) == (False, False), name
+            assert hints["idempotentHint"] is name.startswith("update_"), name
+        else:
+            assert hints["readOnlyHint"] is True, name
+        for prop, schema in tool["inputSchema"].get("properties", {}).items():
+            assert schema.get("description") or "$ref" in schema or name == "get_document_pdf", (name, prop)
+
+
+async def test_read_only_mode_registers_no_write_tool(make_server: Callable[..., MCPServer]) -> None:
+    tools = await tool_dump(make_server(read_only=True))
+    assert {t["name"] for t in tools} == EXPECTED - WRITES - ACTIONS
+    assert all(t["annotations"]["readOnlyHint"] for t in tools)
+
+
+async def test_tool_list_matches_the_snapshot(make_server: Callable[..., MCPServer]) -> None:
+    """A change to any name, description, schema or annotation shows up here, and in review.
+    After an intended change: UPDATE_SNAPSHOTS=1 uv run pytest tests/server/test_tool_list.py"""
+    current = json.dumps(await tool_dump(make_server()), indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
+        SNAPSHOT.parent.mkdir(exist_ok=True)
+        SNAPSHOT.write_text(current, encoding="utf-8")
+    assert current == SNAPSHOT.read_text(encoding="utf-8")
