@@ -95,9 +95,7 @@ def test_each_kind_prints_its_title_parties_lines_and_totals(kind: str, title: s
 def test_quote_prints_valid_until_and_invoice_prints_due_date() -> None:
     quote = _text(render_pdf(_document(), draft=False))
     invoice = _text(
-        render_pdf(
-            _document(kind="invoice", valid_until=None, due_date=datetime.date(2026, 6, 25)), draft=False
-        )
+        render_pdf(_document(kind="invoice", valid_until=None, due_date=datetime.date(2026, 6, 25)), draft=False)
     )
 
     assert "Valid until" in quote
