@@ -54,16 +54,3 @@ async def test_chain_over_stdio(tmp_path: Path) -> None:
         assert pdf.contents[0].mime_type == "application/pdf"
     assert len(asked) == 2
     assert (tmp_path / "sandbox.sqlite3").exists()
-
-
-async def test_no_credential_exits_with_a_clear_message(tmp_path: Path) -> None:
-    import subprocess
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGERBEE_")}
-    done = subprocess.run(  # noqa: S603 -- our own console script, fixed arguments
-        [sys.executable, "-m", "ledgerbee_mcp"], env=env, capture_output=True, text=True, timeout=60, check=False
-    )
-    assert done.returncode == 2
-    assert done.stdout == ""
-    assert "LEDGERBEE_API_KEY" in done.stderr
-    assert "--sandbox" in done.stderr

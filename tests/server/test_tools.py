@@ -105,7 +105,8 @@ async def test_whole_chain_to_invoice(client: Client, sandbox: httpx.AsyncClient
     assert oc["source_document_id"] == quote["id"]
     assert oc["status"] == "draft"
 
-    ok(await client.call_tool("update_order_confirmation", {"order_confirmation_id": oc_id, "notes": "Delivery week 2"}))
+    note = {"order_confirmation_id": oc_id, "notes": "Delivery week 2"}
+    ok(await client.call_tool("update_order_confirmation", note))
     listed = ok(await client.call_tool("list_order_confirmations", {"status": "draft"}))
     assert [i["id"] for i in listed["items"]] == [oc_id]
 
@@ -176,7 +177,8 @@ async def test_free_line_needs_description_and_price(client: Client) -> None:
 
 async def test_pdf_tool_embeds_a_real_pdf(client: Client) -> None:
     quote = await new_quote(client)
-    result = await client.call_tool("get_document_pdf", {"document_type": "quote", "document_id": quote["id"], "draft": True})
+    args = {"document_type": "quote", "document_id": quote["id"], "draft": True}
+    result = await client.call_tool("get_document_pdf", args)
     info = ok(result)
     assert info["embedded"] is True
     assert info["uri"] == f"ledgerbee://quotes/{quote['id']}/draft.pdf"
