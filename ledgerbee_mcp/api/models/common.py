@@ -162,11 +162,15 @@ class OrderConfirmationConvertTarget(StrEnum):
 
 
 class SortOrder(StrEnum):
+    """Direction of a list's `sort_by` (lists default to newest first)."""
+
     ASC = "ASC"
     DESC = "DESC"
 
 
 class QuoteSortBy(StrEnum):
+    """Fields a quote list can be sorted by."""
+
     DATE = "date"
     DOCUMENT_NUMBER = "documentNumber"
     AMOUNT = "amount"
@@ -175,6 +179,8 @@ class QuoteSortBy(StrEnum):
 
 
 class OrderConfirmationSortBy(StrEnum):
+    """Fields an order confirmation list can be sorted by (no `validUntil`: only quotes carry it)."""
+
     DATE = "date"
     DOCUMENT_NUMBER = "documentNumber"
     AMOUNT = "amount"
@@ -182,6 +188,8 @@ class OrderConfirmationSortBy(StrEnum):
 
 
 class LineType(StrEnum):
+    """What a document line bills."""
+
     PRODUCT = "product"
     SUBSCRIPTION = "subscription"
     TEXT = "text"
@@ -189,6 +197,8 @@ class LineType(StrEnum):
 
 
 class PriceStatus(StrEnum):
+    """Lifecycle of a product price."""
+
     ACTIVE = "active"
     """Only an active price can be put on a line."""
     ARCHIVED = "archived"
