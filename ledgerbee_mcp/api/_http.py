@@ -232,6 +232,7 @@ class HttpCore:
     ) -> httpx.Response:
         """Send a safe-to-repeat request, retrying transient failures; answer the 2xx response or raise."""
         attempt_no = 0
+        started = time.monotonic()
 
         async def once() -> httpx.Response:
             outcome = await self._attempt(method, path, params=params, body=body, accept=accept, attempt=attempt_no)
@@ -247,8 +248,9 @@ class HttpCore:
         def should_retry(exc: Exception) -> bool | float:
             if not isinstance(exc, _Retryable):
                 return False
-            if exc.retry_after is not None and exc.retry_after > self._retry_timeout:
-                # Waiting that long is the caller's decision; the error carries retry_after.
+            remaining = self._retry_timeout - (time.monotonic() - started)
+            if exc.retry_after is not None and exc.retry_after > remaining:
+                # Waiting past the retry budget is the caller's decision; the error carries retry_after.
                 return False
             if attempt_no < self._read_attempts:
                 wait = "backoff" if exc.retry_after is None else f"{exc.retry_after:.1f} s (Retry-After)"
