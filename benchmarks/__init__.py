@@ -1,0 +1,1 @@
+"""Benchmarks: command-line measurements, run by hand (`uv run python -m benchmarks.<name>`), never by pytest."""
