@@ -12,7 +12,7 @@ from typing import Literal
 from mcp.server.mcpserver import AcceptedElicitation, ElicitationResult
 from mcp.server.mcpserver.exceptions import ToolError
 
-from ledgerbee_mcp.api import ConvertResult, LedgerBeeError, OrderConfirmation, OutcomeUnknown, Quote
+from ledgerbee_mcp.api import APIError, ConvertResult, LedgerBeeError, OrderConfirmation, Quote
 from ledgerbee_mcp.guardrails.audit import AuditRecord
 from ledgerbee_mcp.guardrails.consent import ConfirmAction, TokenPath
 from ledgerbee_mcp.guardrails.preview import DocView, Prepared, fingerprint, view_of
@@ -131,7 +131,13 @@ async def run_guarded(
         try:
             answer = await spec.perform()
             produced = answer if isinstance(answer, ConvertResult) else None
-        except OutcomeUnknown as unknown:
+        except APIError as error:
+            # LedgerBee answered with an error: the action was not done.
+            _record(rt, prepared, spec.action, "refused", reason=describe(error), consent=via)
+            raise ToolError(f"{describe(error)} Nothing was {verb}.") from None
+        except LedgerBeeError as unknown:
+            # OutcomeUnknown, an unreadable answer to a request that went out, a dropped connection: only a
+            # re-read can tell whether it happened. Never retried blindly.
             logger.warning("%s of %s: outcome unknown (%s); re-reading", spec.action, before.id, unknown)
             try:
                 after = view_of(await spec.reread())
@@ -159,9 +165,6 @@ async def run_guarded(
                     status=after.display_status,
                 )
             return _done(rt, prepared, spec, after, via, None, reconciled=True)
-        except LedgerBeeError as error:
-            _record(rt, prepared, spec.action, "refused", reason=describe(error), consent=via)
-            raise ToolError(f"{describe(error)} Nothing was {verb}.") from None
         with api_errors():
             after = view_of(await spec.reread())
         return _done(rt, prepared, spec, after, via, produced, reconciled=False)
