@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import httpx
 import pytest
 from mcp import Client
-from mcp.server import MCPServer
 from starlette.applications import Starlette
 
 from ledgerbee_mcp.config import Settings
@@ -33,7 +30,7 @@ class GarbleSends(httpx.AsyncBaseTransport):
 
 
 async def test_unreadable_answer_to_a_send_is_reconciled(
-    sandbox_app: Starlette, sandbox: httpx.AsyncClient, make_server: Callable[..., MCPServer]
+    sandbox_app: Starlette, sandbox: httpx.AsyncClient
 ) -> None:
     server = build_server(Settings(sandbox=True), transport=GarbleSends(sandbox_app))
     async with Client(server, elicitation_callback=approve) as client:
