@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import sqlite3
+from typing import cast
 
 import anyio.to_thread
 from starlette.requests import Request
@@ -120,18 +121,23 @@ def document_routes(kind: DocumentKind) -> list[Route]:
         raw = await request.body()
         db = database(request)
 
-        def prepare(conn: sqlite3.Connection) -> rules.SendPlan:
+        def prepare(conn: sqlite3.Connection) -> rules.SendPlan | Json:
             doc = rules.require_document(conn, principal.tenant_id, kind, doc_id)
-            return rules.prepare_send(conn, kind, doc, json_body(raw, optional=True))
+            plan = rules.prepare_send(conn, kind, doc, json_body(raw, optional=True))
+            if plan.pdf is None:
+                # Nothing to draw (Manual): the whole send is this one transaction.
+                return _full(conn, cast("store.DocumentRecord", rules.finish_send(conn, kind, plan, 0)))
+            return plan
 
         for _ in range(_SEND_ATTEMPTS):
             plan = await db.awrite(prepare)
-            pdf_size = 0
-            if plan.pdf is not None:
-                pdf = await anyio.to_thread.run_sync(functools.partial(render, plan.pdf, draft=False))
-                pdf_size = len(pdf)
+            if not isinstance(plan, rules.SendPlan):
+                return json_response(plan)
+            if plan.pdf is None:
+                raise TypeError("an e-mail send plan always carries its PDF source")
+            pdf = await anyio.to_thread.run_sync(functools.partial(render, plan.pdf, draft=False))
 
-            def finish(conn: sqlite3.Connection, plan: rules.SendPlan = plan, size: int = pdf_size) -> Json | None:
+            def finish(conn: sqlite3.Connection, plan: rules.SendPlan = plan, size: int = len(pdf)) -> Json | None:
                 sent = rules.finish_send(conn, kind, plan, size)
                 return None if sent is None else _full(conn, sent)
 

@@ -94,8 +94,16 @@ def _customer_currency(conn: sqlite3.Connection, tenant_id: str, customer_id: st
 
 
 def _bumped(doc: DocumentRecord) -> DocumentRecord:
-    """`doc` as the next version: every write goes through here so a send can detect a concurrent edit."""
+    """`doc` as its next content revision: what its PDF shows changed (fields, lines, number).
+
+    A send compares revisions to know whether the PDF it drew is still the document's.
+    """
     return dataclasses.replace(doc, updated_at=now_iso(), version=doc.version + 1)
+
+
+def _touched(doc: DocumentRecord) -> DocumentRecord:
+    """`doc` changed in a way its PDF does not show (status, sentAt, a conversion link)."""
+    return dataclasses.replace(doc, updated_at=now_iso())
 
 
 def _lock_if_converted(kind: DocumentKind, doc: DocumentRecord) -> None:
@@ -253,12 +261,15 @@ def prepare_send(
 def finish_send(
     conn: sqlite3.Connection, kind: DocumentKind, plan: SendPlan, pdf_bytes: int
 ) -> DocumentRecord | None:
-    """Mark the document sent and record the e-mail and the event; None if it changed since the plan."""
+    """Mark the document sent and record the e-mail and the event.
+
+    None when the document's content changed since `plan` (its PDF is stale): the caller starts over.
+    """
     doc = require_document(conn, plan.doc.tenant_id, kind, plan.doc.id)
     if doc.version != plan.doc.version:
         return None
     _lock_if_converted(kind, doc)
-    sent = _bumped(doc)
+    sent = _touched(doc)
     sent = dataclasses.replace(sent, status="sent" if doc.status == "draft" else doc.status, sent_at=sent.updated_at)
     if plan.recipient is not None and plan.recipient_given:
         known = {(c.email or "").casefold() for c in catalog.contacts_of(conn, doc.tenant_id, doc.customer_id)}
@@ -347,7 +358,7 @@ def convert_document(
         if target_kind is INVOICE
         else {"converted_to_document_id": target.id}
     )
-    source = dataclasses.replace(_bumped(doc), **link)
+    source = dataclasses.replace(_touched(doc), **link)
     store.save_document(conn, source)
     _event(conn, kind, source, "converted", {"id": doc.id, "targetType": target_kind.name, "targetId": target.id})
     return _reload(conn, target)
@@ -413,6 +424,6 @@ def decide_quote(
     if doc.converted or doc.status != "sent":
         state = "converted" if doc.converted else doc.status
         raise invalid_transition(f"Only a sent, unconverted quote can be {decision}; this one is {state}")
-    decided = dataclasses.replace(_bumped(doc), status=decision)
+    decided = dataclasses.replace(_touched(doc), status=decision)
     store.save_document(conn, decided)
     return require_document(conn, doc.tenant_id, QUOTE, doc.id)

@@ -1,0 +1,79 @@
+"""Request bodies and small steps the sandbox tests share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from ledgerbee_mcp.sandbox import seed
+
+FAR_FUTURE = "2099-12-31"
+UNKNOWN_ID = "5eed0fff-0000-4000-8000-000000000fff"
+
+
+def quote_body(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "customerId": seed.CUSTOMER_FJORD_ID,
+        "date": "2026-01-15",
+        "validUntil": FAR_FUTURE,
+        "lines": [{"priceId": seed.PRICE_WORKSHOP_ID, "quantity": 2}],
+    }
+    body.update(overrides)
+    return body
+
+
+def oc_body(**overrides: Any) -> dict[str, Any]:
+    body = quote_body(**overrides)
+    body.pop("validUntil", None)
+    return body
+
+
+def path_of(kind: str) -> str:
+    return {"quote": "/v1/quotes", "orderConfirmation": "/v1/order-confirmations"}[kind]
+
+
+def body_of(kind: str, **overrides: Any) -> dict[str, Any]:
+    return quote_body(**overrides) if kind == "quote" else oc_body(**overrides)
+
+
+async def create(client: httpx.AsyncClient, kind: str = "quote", **overrides: Any) -> dict[str, Any]:
+    response = await client.post(path_of(kind), json=body_of(kind, **overrides))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def send(client: httpx.AsyncClient, kind: str, doc_id: str, **body: Any) -> dict[str, Any]:
+    response = await client.post(f"{path_of(kind)}/{doc_id}/send", json=body)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def created_and_sent(client: httpx.AsyncClient, kind: str = "quote", **overrides: Any) -> dict[str, Any]:
+    doc = await create(client, kind, **overrides)
+    return await send(client, kind, doc["id"])
+
+
+async def convert(client: httpx.AsyncClient, kind: str, doc_id: str, **body: Any) -> httpx.Response:
+    return await client.post(f"{path_of(kind)}/{doc_id}/convert", json=body)
+
+
+def assert_error(response: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:
+    """The documented error body: statusCode and message always, code when given, errors only on validation."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["statusCode"] == status
+    assert isinstance(body["message"], str)
+    assert body["message"]
+    if code is None:
+        assert "code" not in body
+    else:
+        assert body["code"] == code
+    assert ("errors" in body) == (code == "VALIDATION_ERROR")
+    assert response.headers["x-request-id"]
+    return body
+
+
+def error_fields(response: httpx.Response) -> list[str]:
+    body = assert_error(response, 400, "VALIDATION_ERROR")
+    return [e["field"] for e in body["errors"]]
