@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from starlette.applications import Starlette
 
-from ledgerbee_mcp.sandbox import FULL_KEY, OTHER_TENANT_KEY, READONLY_KEY, seed
+from ledgerbee_mcp.sandbox import FULL_KEY, OTHER_TENANT_KEY, READONLY_KEY, catalog, seed
 
 from ._support import UNKNOWN_ID, assert_error, body_of, create, created_and_sent, error_fields, path_of
 from .conftest import MakeClient
@@ -179,3 +180,18 @@ async def test_openapi_document_needs_no_key(make_client: MakeClient) -> None:
     response = await nobody.get("/openapi.json")
     assert response.status_code == 200
     assert "/v1/quotes" in response.json()["paths"]
+
+
+async def test_an_unexpected_failure_answers_500_json_with_a_request_id(
+    app: Starlette, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> object:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(catalog, "list_customers", broken)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://sandbox", headers={"x-api-key": FULL_KEY}) as c:
+        response = await c.get("/v1/customers", headers={"x-request-id": "boom-1"})
+    assert response.status_code == 500
+    assert response.json() == {"statusCode": 500, "message": "Internal sandbox error"}
+    assert response.headers["x-request-id"] == "boom-1"
