@@ -272,6 +272,13 @@ async def prepare_convert(
             f"send the {view.label} first"
             + (", or have the customer accept it" if view.doc_type == "quote" else ""),
         )
+    if view.status == "rejected":
+        raise _refuse(
+            view,
+            "was rejected by the customer; only a sent or accepted quote converts "
+            "(LedgerBee would answer SALES_DOCUMENT_CONVERT_REQUIRES_SENT)",
+            "agree a new quote with the customer",
+        )
     customer = await _customer(client, view)
     preview = _base_preview(view, customer, "convert", _common_warnings(view, today))
     preview.target = target

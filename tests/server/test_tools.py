@@ -222,3 +222,12 @@ async def test_prompts(client: Client) -> None:
     assert names == {"draft_quote", "quote_to_invoice"}
     prompt = await client.get_prompt("quote_to_invoice", {"quote_id": "abc"})
     assert "convert_order_confirmation" in str(prompt.messages[0].content)
+
+
+async def test_rejected_quote_is_refused_before_convert(client: Client, sandbox: httpx.AsyncClient) -> None:
+    quote = await new_quote(client)
+    ok(await client.call_tool("send_quote", {"quote_id": quote["id"]}))
+    assert (await sandbox.post(f"/_sandbox/quotes/{quote['id']}/reject")).status_code == 200
+    text = error_text(await client.call_tool("convert_quote", {"quote_id": quote["id"], "target": "invoice"}))
+    assert "Refused before calling LedgerBee" in text
+    assert "rejected" in text
