@@ -1,0 +1,155 @@
+"""Settings.from_env: every bad value is refused at start-up with a message naming the variable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ledgerbee_mcp.config import DEFAULT_BASE_URL, ConfigError, ConfirmMode, Secret, Settings
+
+KEY = {"LEDGERBEE_API_KEY": "lb_live_abcdef123456"}
+
+
+def test_missing_credential_says_what_to_set() -> None:
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env({})
+    message = str(caught.value)
+    assert "LEDGERBEE_API_KEY" in message
+    assert "LEDGERBEE_ACCESS_TOKEN" in message
+    assert "--sandbox" in message
+
+
+def test_blank_credential_counts_as_missing() -> None:
+    with pytest.raises(ConfigError, match="no LedgerBee credential"):
+        Settings.from_env({"LEDGERBEE_API_KEY": "   ", "LEDGERBEE_ACCESS_TOKEN": ""})
+
+
+def test_both_credentials_are_refused() -> None:
+    with pytest.raises(ConfigError, match="not both") as caught:
+        Settings.from_env({"LEDGERBEE_API_KEY": "lb_live_abc", "LEDGERBEE_ACCESS_TOKEN": "oauth_xyz"})
+    assert "lb_live_abc" not in str(caught.value)
+    assert "oauth_xyz" not in str(caught.value)
+
+
+def test_sandbox_needs_no_credential() -> None:
+    settings = Settings.from_env({}, sandbox=True)
+    assert settings.sandbox is True
+    assert settings.api_key is None
+    assert settings.access_token is None
+
+
+def test_defaults() -> None:
+    settings = Settings.from_env(KEY)
+    assert settings.api_key == Secret("lb_live_abcdef123456")
+    assert settings.access_token is None
+    assert settings.base_url == DEFAULT_BASE_URL
+    assert settings.confirm is ConfirmMode.AUTO
+    assert settings.read_only is False
+    assert settings.allow_email is True
+    assert settings.recipient_domains == ()
+    assert settings.audit_log is None
+    assert settings.confirm_secret is None
+    assert settings.token_ttl_seconds == 600
+    assert settings.timeout_seconds == 30
+
+
+def test_credential_is_stripped() -> None:
+    assert Settings.from_env({"LEDGERBEE_ACCESS_TOKEN": "  tok  "}).access_token == Secret("tok")
+
+
+def test_every_value_is_read() -> None:
+    settings = Settings.from_env(
+        KEY
+        | {
+            "LEDGERBEE_BASE_URL": "http://localhost:8080/api",
+            "LEDGERBEE_CONFIRM": " Token ",
+            "LEDGERBEE_READ_ONLY": "YES",
+            "LEDGERBEE_ALLOW_EMAIL": "off",
+            "LEDGERBEE_RECIPIENT_DOMAINS": " fjordfoods.dk, @Example.COM ,,",
+            "LEDGERBEE_AUDIT_LOG": "/var/log/ledgerbee/audit.jsonl",
+            "LEDGERBEE_CONFIRM_SECRET": "c" * 32,
+            "LEDGERBEE_CONFIRM_TTL": "30",
+            "LEDGERBEE_TIMEOUT": "2.5",
+            "LEDGERBEE_PDF_INLINE_MAX_BYTES": "0",
+            "LEDGERBEE_SANDBOX_DB": "/srv/ledgerbee/sb.sqlite3",
+        }
+    )
+    assert settings.base_url == "http://localhost:8080/api"
+    assert settings.confirm is ConfirmMode.TOKEN
+    assert settings.read_only is True
+    assert settings.allow_email is False
+    assert settings.recipient_domains == ("fjordfoods.dk", "example.com")
+    assert settings.audit_log == Path("/var/log/ledgerbee/audit.jsonl")
+    assert settings.confirm_secret == Secret("c" * 32)
+    assert settings.token_ttl_seconds == 30
+    assert settings.timeout_seconds == 2.5
+    assert settings.pdf_inline_max_bytes == 0
+    assert settings.sandbox_db == "/srv/ledgerbee/sb.sqlite3"
+
+
+@pytest.mark.parametrize(("raw", "mode"), [("", ConfirmMode.AUTO), ("ELICIT", ConfirmMode.ELICIT), ("auto", "auto")])
+def test_confirm_modes(raw: str, mode: str) -> None:
+    assert Settings.from_env(KEY | {"LEDGERBEE_CONFIRM": raw}).confirm == mode
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("LEDGERBEE_CONFIRM", "maybe"),
+        ("LEDGERBEE_CONFIRM", "never"),
+        ("LEDGERBEE_READ_ONLY", "perhaps"),
+        ("LEDGERBEE_READ_ONLY", "2"),
+        ("LEDGERBEE_ALLOW_EMAIL", "nope"),
+        ("LEDGERBEE_RECIPIENT_DOMAINS", "fjordfoods.dk,not a domain"),
+        ("LEDGERBEE_RECIPIENT_DOMAINS", "localhost"),
+        ("LEDGERBEE_RECIPIENT_DOMAINS", "*.example.com"),
+        ("LEDGERBEE_RECIPIENT_DOMAINS", "user@example.com"),
+        ("LEDGERBEE_CONFIRM_TTL", "ten minutes"),
+        ("LEDGERBEE_CONFIRM_TTL", "10"),
+        ("LEDGERBEE_CONFIRM_TTL", "3601"),
+        ("LEDGERBEE_CONFIRM_TTL", "nan"),
+        ("LEDGERBEE_CONFIRM_TTL", "inf"),
+        ("LEDGERBEE_TIMEOUT", "0"),
+        ("LEDGERBEE_TIMEOUT", "fast"),
+        ("LEDGERBEE_PDF_INLINE_MAX_BYTES", "-1"),
+        ("LEDGERBEE_PDF_INLINE_MAX_BYTES", "1MB"),
+        ("LEDGERBEE_BASE_URL", "ftp://api.ledgerbee.com"),
+        ("LEDGERBEE_BASE_URL", "api.ledgerbee.com"),
+        ("LEDGERBEE_CONFIRM_SECRET", "too-short"),
+    ],
+)
+def test_bad_values_name_the_variable(name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=name):
+        Settings.from_env(KEY | {name: value})
+
+
+def test_short_confirm_secret_is_not_echoed() -> None:
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env(KEY | {"LEDGERBEE_CONFIRM_SECRET": "hunter2hunter2"})
+    assert "hunter2" not in str(caught.value)
+
+
+@pytest.mark.parametrize(("raw", "value"), [("1", True), ("true", True), ("On", True), ("0", False), ("no", False)])
+def test_flags(raw: str, value: bool) -> None:
+    assert Settings.from_env(KEY | {"LEDGERBEE_READ_ONLY": raw}).read_only is value
+
+
+def test_secret_hides_its_value() -> None:
+    secret = Secret("lb_live_supersecret")
+    assert "supersecret" not in repr(secret)
+    assert "supersecret" not in str(secret)
+    assert "supersecret" not in f"{secret}"
+    assert secret.reveal() == "lb_live_supersecret"
+    assert secret == Secret("lb_live_supersecret")
+    assert secret != Secret("other")
+    assert secret != "lb_live_supersecret"
+
+
+def test_settings_repr_hides_credentials() -> None:
+    settings = Settings.from_env(
+        {"LEDGERBEE_API_KEY": "lb_live_supersecret", "LEDGERBEE_CONFIRM_SECRET": "confirm-secret-" + "x" * 20}
+    )
+    text = repr(settings)
+    assert "supersecret" not in text
+    assert "confirm-secret" not in text
