@@ -246,6 +246,9 @@ async def prepare_send(
     arguments: dict[str, object] = {
         "delivery_type": delivery_type,
         "recipient_email": recipient_email.lower() if recipient_email else None,
+        # The address actually resolved is bound too: a customer or contact e-mail changed after the preview
+        # must not receive a document the person approved for someone else.
+        "resolved_recipient": recipient.email.lower() if recipient else None,
     }
     return Prepared(view=view, preview=preview, fingerprint=fingerprint(view), arguments=arguments)
 

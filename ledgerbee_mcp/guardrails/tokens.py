@@ -111,8 +111,8 @@ class TokenSigner:
             )
         if claims["args"] != args_digest(arguments):
             raise TokenError(
-                "the arguments differ from the ones that were previewed; "
-                "call again without the token to preview these arguments"
+                "the arguments differ from the preview (or the e-mail recipient they resolve to changed); "
+                "call again without the token to preview them"
             )
         exp = claims["exp"]
         if not isinstance(exp, int) or self.clock() > exp:

@@ -386,7 +386,7 @@ async def test_expired_token_is_refused(make_server: MakeServer, sandbox: httpx.
         # the same claims, issued an hour ago with the server's key: expired 50 minutes ago
         an_hour_ago = time.time() - 3600
         past = TokenSigner(SECRET.encode(), ttl_seconds=600, clock=lambda: an_hour_ago)
-        arguments = {"delivery_type": "Manual", "recipient_email": None}
+        arguments = {"delivery_type": "Manual", "recipient_email": None, "resolved_recipient": None}
         expired = past.issue(
             action="send_quote", document_id=qid, arguments=arguments, fingerprint=claims_of(live)["fp"]
         )
@@ -519,15 +519,6 @@ async def test_token_is_bound_to_its_arguments(
     await assert_untouched(sandbox, qid)
 
 
-@pytest.mark.xfail(
-    reason=(
-        "a confirmation token does not bind the resolved e-mail recipient: it binds the arguments and the "
-        "document's fingerprint, but when no recipient_email is given the recipient comes from the customer "
-        "(or contact) record, which is outside the fingerprint, so a customer e-mail changed between preview "
-        "and redeem is e-mailed without the person ever seeing it"
-    ),
-    strict=True,
-)
 async def test_token_refused_when_the_resolved_recipient_changed(sandbox_app: Starlette, audit_path: Path) -> None:
     transport = CustomerEmailChanges(sandbox_app)
     server = build_server(Settings(sandbox=True, audit_log=audit_path), transport=transport)
