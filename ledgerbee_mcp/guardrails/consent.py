@@ -9,6 +9,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, Field
 
 from ledgerbee_mcp.config import ConfirmMode
+from ledgerbee_mcp.guardrails.audit import AuditLog, AuditRecord
 from ledgerbee_mcp.guardrails.preview import Prepared, render_preview
 
 __all__ = ["ConfirmAction", "TokenPath", "ask_consent", "client_can_elicit"]
@@ -32,16 +33,32 @@ def client_can_elicit(ctx: Context) -> bool:
     return elicitation is not None and (elicitation.form is not None or elicitation.url is None)
 
 
-def ask_consent(mode: ConfirmMode, ctx: Context, prepared: Prepared) -> Elicit[ConfirmAction] | TokenPath:
+def ask_consent(
+    mode: ConfirmMode, ctx: Context, prepared: Prepared, audit: AuditLog
+) -> Elicit[ConfirmAction] | TokenPath:
     """Decide how consent is obtained for this call, per the configured policy."""
     if mode is ConfirmMode.TOKEN:
         return TokenPath()
     if not client_can_elicit(ctx):
         if mode is ConfirmMode.ELICIT:
-            raise ToolError(
+            refusal = (
                 "Refused: this server requires a person's confirmation (LEDGERBEE_CONFIRM=elicit), and this "
                 "client cannot ask one (no elicitation support). Nothing was done. Next step: use a client "
                 "that supports elicitation, or have the operator set LEDGERBEE_CONFIRM=auto."
             )
+            preview = prepared.preview
+            audit.record(
+                AuditRecord(
+                    action=preview.action,
+                    document_type=preview.document_type,
+                    document_id=preview.document_id,
+                    outcome="refused",
+                    reason=refusal,
+                    delivery_type=preview.delivery_type,
+                    recipient=preview.recipient.email if preview.recipient else None,
+                    target=preview.target,
+                )
+            )
+            raise ToolError(refusal)
         return TokenPath()
     return Elicit(render_preview(prepared.preview), ConfirmAction)

@@ -15,7 +15,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from ledgerbee_mcp.api import APIError, ConvertResult, LedgerBeeError, OrderConfirmation, Quote
 from ledgerbee_mcp.guardrails.audit import AuditRecord
 from ledgerbee_mcp.guardrails.consent import ConfirmAction, TokenPath
-from ledgerbee_mcp.guardrails.preview import DocView, Prepared, fingerprint, view_of
+from ledgerbee_mcp.guardrails.preview import DocView, Prepared, view_of
 from ledgerbee_mcp.guardrails.tokens import TokenError
 from ledgerbee_mcp.server.errors import api_errors, describe
 from ledgerbee_mcp.server.outputs import ActionResult
@@ -31,6 +31,8 @@ class GuardedAction:
     tool: str
     """The tool name; a confirmation token is bound to it."""
     action: Literal["send", "convert"]
+    reprepare: Callable[[], Awaitable[Prepared]]
+    """Preflight again, under the document's lock, right before acting."""
     reread: Callable[[], Awaitable[Quote | OrderConfirmation]]
     perform: Callable[[], Awaitable[Quote | OrderConfirmation | ConvertResult]]
 
@@ -120,11 +122,16 @@ async def run_guarded(
             preview=prepared.preview,
         )
 
-    async with rt.lock_for(prepared.view.id):
-        with api_errors():
-            before = view_of(await spec.reread())
-        if fingerprint(before) != prepared.fingerprint:
-            reason = "the document changed after the preview"
+    async with rt.locked(prepared.view.id):
+        # The person may have taken minutes to answer: check everything again, recipient included.
+        again = await spec.reprepare()
+        before = again.view
+        if again.fingerprint != prepared.fingerprint or again.arguments != prepared.arguments:
+            reason = (
+                "the document changed after the preview"
+                if again.fingerprint != prepared.fingerprint
+                else "the e-mail recipient changed after the preview"
+            )
             _record(rt, prepared, spec.action, "refused", reason=reason, consent=via)
             raise ToolError(f"Refused: {reason}. Nothing was {verb}. Call again to preview its current state.")
         produced: ConvertResult | None = None
@@ -181,9 +188,7 @@ def _done(
     reconciled: bool,
 ) -> ActionResult:
     produced_id = produced.target_id if produced else after.converted_to if spec.action == "convert" else None
-    produced_type = (
-        ("invoice" if after.converted_to_invoice_id else "order_confirmation") if produced_id else None
-    )
+    produced_type = ("invoice" if after.converted_to_invoice_id else "order_confirmation") if produced_id else None
     _record(
         rt,
         prepared,

@@ -184,9 +184,7 @@ async def _resolve_recipient(
         if contact is not None and contact.email:
             return Recipient(email=contact.email, source="document contact", is_contact=True)
     if customer is not None and customer.email:
-        return Recipient(
-            email=customer.email, source="customer e-mail", is_contact=customer.email.lower() in known
-        )
+        return Recipient(email=customer.email, source="customer e-mail", is_contact=customer.email.lower() in known)
     raise _refuse(
         view,
         "has no e-mail recipient: no recipient_email was given, its contact has no e-mail, "
@@ -221,9 +219,7 @@ async def prepare_send(
     customer = await _customer(client, view)
     warnings = _common_warnings(view, today)
     if view.status != "draft":
-        warnings.append(
-            f"Already sent ({view.status}, number {view.number}, at {view.sent_at}): this sends it again."
-        )
+        warnings.append(f"Already sent ({view.status}, number {view.number}, at {view.sent_at}): this sends it again.")
         if view.sent_at and view.updated_at and view.updated_at - view.sent_at > dt.timedelta(seconds=2):
             warnings.append("The document was edited after it was last sent.")
     recipient: Recipient | None = None
@@ -237,9 +233,7 @@ async def prepare_send(
                 "use a recipient in an allowed domain, or send with delivery_type Manual",
             )
         if not recipient.is_contact:
-            warnings.append(
-                f"{recipient.email} is not yet a contact of the customer: LedgerBee will create it as one."
-            )
+            warnings.append(f"{recipient.email} is not yet a contact of the customer: LedgerBee will create it as one.")
     preview = _base_preview(view, customer, "send", warnings)
     preview.delivery_type = delivery_type
     preview.recipient = recipient
@@ -272,8 +266,7 @@ async def prepare_convert(
         raise _refuse(
             view,
             "is still a draft (LedgerBee would answer SALES_DOCUMENT_CONVERT_REQUIRES_SENT)",
-            f"send the {view.label} first"
-            + (", or have the customer accept it" if view.doc_type == "quote" else ""),
+            f"send the {view.label} first (send_{view.doc_type}), then convert it",
         )
     if view.status == "rejected":
         raise _refuse(

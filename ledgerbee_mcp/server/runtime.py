@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import OrderedDict
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 import anyio
@@ -20,12 +22,18 @@ _RECENT_MAX = 50
 
 
 @dataclass
+class _DocumentLock:
+    lock: anyio.Lock = field(default_factory=anyio.Lock)
+    users: int = 0
+
+
+@dataclass
 class Runtime:
     settings: Settings
     signer: TokenSigner
     audit: AuditLog
     client_or_none: LedgerBeeClient | None = None
-    _locks: dict[str, anyio.Lock] = field(default_factory=dict[str, anyio.Lock])
+    _locks: dict[str, _DocumentLock] = field(default_factory=dict[str, _DocumentLock])
     _recent: dict[str, OrderedDict[str, None]] = field(default_factory=dict[str, OrderedDict[str, None]])
 
     @classmethod
@@ -44,12 +52,22 @@ class Runtime:
             raise ToolError("The server is not connected to LedgerBee yet; try again in a moment.")
         return self.client_or_none
 
-    def lock_for(self, document_id: str) -> anyio.Lock:
-        """One lock per document, so two calls in this process never act on the same document at once."""
-        lock = self._locks.get(document_id)
-        if lock is None:
-            lock = self._locks[document_id] = anyio.Lock()
-        return lock
+    @asynccontextmanager
+    async def locked(self, document_id: str) -> AsyncGenerator[None]:
+        """Hold the document's lock, so two calls in this process never act on the same document at once.
+        The lock is dropped when nobody holds or waits for it, so a long-lived server keeps no lock per
+        document it ever touched."""
+        entry = self._locks.get(document_id)
+        if entry is None:
+            entry = self._locks[document_id] = _DocumentLock()
+        entry.users += 1
+        try:
+            async with entry.lock:
+                yield
+        finally:
+            entry.users -= 1
+            if entry.users == 0:
+                del self._locks[document_id]
 
     def today(self) -> dt.date:
         return dt.date.today()

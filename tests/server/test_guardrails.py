@@ -534,6 +534,37 @@ async def test_token_refused_when_the_resolved_recipient_changed(sandbox_app: St
         assert "changed" in text_of(result)
 
 
+@pytest.mark.parametrize("mode", ["legacy", "auto"])
+async def test_elicited_send_refused_when_the_recipient_changed_while_the_person_decided(
+    sandbox_app: Starlette, audit_path: Path, sandbox: httpx.AsyncClient, mode: str
+) -> None:
+    transport = CustomerEmailChanges(sandbox_app)
+    server = build_server(Settings(sandbox=True, audit_log=audit_path), transport=transport)
+
+    shown: list[str] = []
+
+    async def person(context: Any, params: Any) -> ElicitResult:
+        shown.append(params.message)
+        transport.new_email = ATTACKER  # someone edits the customer in LedgerBee while the person reads
+        return ElicitResult(action="accept", content={"confirm": True})
+
+    async with Client(server, elicitation_callback=person, mode=mode) as c:  # type: ignore[arg-type]
+        qid = await new_quote(c, seed.CUSTOMER_BOLGE_ID)
+        result = await c.call_tool("send_quote", {"quote_id": qid, "delivery_type": "Email"})
+    if mode == "legacy":
+        # One question, one answer: the server must see that the address it would now use is not the one shown.
+        assert result.is_error, text_of(result)
+        assert "recipient changed after the preview" in text_of(result)
+        await assert_untouched(sandbox, qid)
+    else:
+        # The modern flow rebuilds the preview on each round: the person was asked again, about the new address,
+        # and the send went ahead only on that second yes.
+        assert len(shown) == 2, shown
+        assert seed.CUSTOMER_BOLGE_EMAIL in shown[0]
+        assert ATTACKER in shown[1]
+        assert ok(result)["outcome"] == "done"
+
+
 # -- policy and preflight ---------------------------------------------------------------------------------------
 
 
@@ -983,8 +1014,9 @@ async def test_two_concurrent_elicited_converts_convert_once(sandbox_app: Starle
             tg.start_soon(convert, "orderConfirmation")
     assert sorted(r.is_error for r in results) == [False, True]
     refused = next(r for r in results if r.is_error)
-    assert "changed after the preview" in text_of(refused)
-    assert "Nothing was converted" in text_of(refused)
+    # The loser waited for the lock, then its preflight ran again and found the quote converted.
+    assert "Refused before calling LedgerBee" in text_of(refused)
+    assert "was already converted" in text_of(refused)
     assert transport.actions == 1
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=sandbox_app), base_url="http://sandbox", headers={"x-api-key": FULL_KEY}
@@ -1054,15 +1086,6 @@ async def test_audit_log_records_convert_by_elicitation(
     assert last["produced_document_id"] == produced["produced_document_id"]
 
 
-@pytest.mark.xfail(
-    reason=(
-        "refusals raised before the consent step (a recipient outside LEDGERBEE_RECIPIENT_DOMAINS; "
-        "LEDGERBEE_CONFIRM=elicit on a client that cannot elicit; likewise LEDGERBEE_ALLOW_EMAIL=false and the "
-        "other preflight checks) are not written to the audit log, although AuditLog promises a record of every "
-        "irreversible action, confirmed or refused"
-    ),
-    strict=True,
-)
 async def test_audit_log_records_policy_refusals(make_server: MakeServer, audit_path: Path) -> None:
     async with Client(make_server(recipient_domains=("fjordfoods.dk",))) as c:
         qid = await new_quote(c)

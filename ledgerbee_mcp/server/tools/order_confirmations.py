@@ -17,7 +17,8 @@ from ledgerbee_mcp.api import (
 )
 from ledgerbee_mcp.guardrails.consent import ConfirmAction, TokenPath, ask_consent
 from ledgerbee_mcp.guardrails.flow import GuardedAction, run_guarded
-from ledgerbee_mcp.guardrails.preview import Prepared, prepare_convert, prepare_send
+from ledgerbee_mcp.guardrails.preflight import preflight_convert, preflight_send
+from ledgerbee_mcp.guardrails.preview import Prepared
 from ledgerbee_mcp.server.errors import api_errors
 from ledgerbee_mcp.server.inputs import Currency, DocumentId, EmailAddress, LimitArg, LineArg, OptionalText, PageArg
 from ledgerbee_mcp.server.mapping import document_out, page_out, write_result
@@ -29,7 +30,7 @@ from ledgerbee_mcp.server.tools.spec import ACTION, CREATE, READ, UPDATE, ToolSp
 __all__ = ["order_confirmation_tools"]
 
 OcId = Annotated[DocumentId, Field(description="The order confirmation's id (UUID).")]
-ContactId = Annotated[DocumentId | None, Field(description="Customer contact id (\"Att.\"), see list_customers.")]
+ContactId = Annotated[DocumentId | None, Field(description='Customer contact id ("Att."), see list_customers.')]
 Reference = Annotated[OptionalText | None, Field(description="The customer's PO number.")]
 OurReference = Annotated[OptionalText | None, Field(description="Our reference.")]
 Notes = Annotated[OptionalText | None, Field(description="Notes printed on the order confirmation.")]
@@ -178,16 +179,19 @@ def send_order_confirmation(rt: Runtime) -> ToolSpec:
     async def prepare(
         order_confirmation_id: str, delivery_type: Literal["Manual", "Email"], recipient_email: str | None
     ) -> Prepared:
-        with api_errors():
-            doc = await rt.client.order_confirmations.get(order_confirmation_id)
-        return await prepare_send(
-            rt.client, rt.settings, doc, delivery_type=delivery_type, recipient_email=recipient_email, today=rt.today()
+        return await preflight_send(
+            rt,
+            "order_confirmation",
+            rt.client.order_confirmations.get,
+            order_confirmation_id,
+            delivery_type=delivery_type,
+            recipient_email=recipient_email,
         )
 
     async def consent(
         prepared: Annotated[Prepared, Resolve(prepare)], ctx: Context
     ) -> Elicit[ConfirmAction] | TokenPath:
-        return ask_consent(rt.settings.confirm, ctx, prepared)
+        return ask_consent(rt.settings.confirm, ctx, prepared, rt.audit)
 
     async def send_order_confirmation(
         order_confirmation_id: OcId,
@@ -206,6 +210,7 @@ def send_order_confirmation(rt: Runtime) -> ToolSpec:
         spec = GuardedAction(
             tool="send_order_confirmation",
             action="send",
+            reprepare=lambda: prepare(order_confirmation_id, delivery_type, recipient_email),
             reread=lambda: rt.client.order_confirmations.get(order_confirmation_id),
             perform=lambda: rt.client.order_confirmations.send(
                 order_confirmation_id, delivery_type=DeliveryType(delivery_type), recipient_email=recipient_email
@@ -228,14 +233,14 @@ def send_order_confirmation(rt: Runtime) -> ToolSpec:
 
 def convert_order_confirmation(rt: Runtime) -> ToolSpec:
     async def prepare(order_confirmation_id: str) -> Prepared:
-        with api_errors():
-            doc = await rt.client.order_confirmations.get(order_confirmation_id)
-        return await prepare_convert(rt.client, doc, target="invoice", today=rt.today())
+        return await preflight_convert(
+            rt, "order_confirmation", rt.client.order_confirmations.get, order_confirmation_id, target="invoice"
+        )
 
     async def consent(
         prepared: Annotated[Prepared, Resolve(prepare)], ctx: Context
     ) -> Elicit[ConfirmAction] | TokenPath:
-        return ask_consent(rt.settings.confirm, ctx, prepared)
+        return ask_consent(rt.settings.confirm, ctx, prepared, rt.audit)
 
     async def convert_order_confirmation(
         order_confirmation_id: OcId,
@@ -246,6 +251,7 @@ def convert_order_confirmation(rt: Runtime) -> ToolSpec:
         spec = GuardedAction(
             tool="convert_order_confirmation",
             action="convert",
+            reprepare=lambda: prepare(order_confirmation_id),
             reread=lambda: rt.client.order_confirmations.get(order_confirmation_id),
             perform=lambda: rt.client.order_confirmations.convert(
                 order_confirmation_id, target=OrderConfirmationConvertTarget.INVOICE

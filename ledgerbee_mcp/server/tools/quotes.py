@@ -17,7 +17,8 @@ from ledgerbee_mcp.api import (
 )
 from ledgerbee_mcp.guardrails.consent import ConfirmAction, TokenPath, ask_consent
 from ledgerbee_mcp.guardrails.flow import GuardedAction, run_guarded
-from ledgerbee_mcp.guardrails.preview import Prepared, prepare_convert, prepare_send
+from ledgerbee_mcp.guardrails.preflight import preflight_convert, preflight_send
+from ledgerbee_mcp.guardrails.preview import Prepared
 from ledgerbee_mcp.server.errors import api_errors
 from ledgerbee_mcp.server.inputs import Currency, DocumentId, EmailAddress, LimitArg, LineArg, OptionalText, PageArg
 from ledgerbee_mcp.server.mapping import document_out, page_out, write_result
@@ -33,7 +34,7 @@ Lines = Annotated[
     list[LineArg],
     Field(min_length=1, max_length=200, description="All lines; at least one product or subscription line."),
 ]
-ContactId = Annotated[DocumentId | None, Field(description="Customer contact id (\"Att.\"), see list_customers.")]
+ContactId = Annotated[DocumentId | None, Field(description='Customer contact id ("Att."), see list_customers.')]
 Reference = Annotated[OptionalText | None, Field(description="The customer's PO number.")]
 OurReference = Annotated[OptionalText | None, Field(description="Our reference.")]
 Notes = Annotated[OptionalText | None, Field(description="Notes printed on the quote.")]
@@ -43,9 +44,7 @@ Token = Annotated[
     Field(max_length=1000, description="Only when a previous call answered confirmation_required: its token."),
 ]
 
-NEXT_AFTER_DRAFT = (
-    "Preview the PDF (get_document_pdf with draft=true), then send_quote when the person agrees."
-)
+NEXT_AFTER_DRAFT = "Preview the PDF (get_document_pdf with draft=true), then send_quote when the person agrees."
 
 
 def list_quotes(rt: Runtime) -> ToolSpec:
@@ -97,8 +96,7 @@ def get_quote(rt: Runtime) -> ToolSpec:
         get_quote,
         "get_quote",
         "Get a quote",
-        "Read one quote with its lines, totals, status and links (converted_to_* point at what it became). "
-        "Read-only.",
+        "Read one quote with its lines, totals, status and links (converted_to_* point at what it became). Read-only.",
         READ,
     )
 
@@ -190,16 +188,14 @@ def send_quote(rt: Runtime) -> ToolSpec:
     async def prepare(
         quote_id: str, delivery_type: Literal["Manual", "Email"], recipient_email: str | None
     ) -> Prepared:
-        with api_errors():
-            doc = await rt.client.quotes.get(quote_id)
-        return await prepare_send(
-            rt.client, rt.settings, doc, delivery_type=delivery_type, recipient_email=recipient_email, today=rt.today()
+        return await preflight_send(
+            rt, "quote", rt.client.quotes.get, quote_id, delivery_type=delivery_type, recipient_email=recipient_email
         )
 
     async def consent(
         prepared: Annotated[Prepared, Resolve(prepare)], ctx: Context
     ) -> Elicit[ConfirmAction] | TokenPath:
-        return ask_consent(rt.settings.confirm, ctx, prepared)
+        return ask_consent(rt.settings.confirm, ctx, prepared, rt.audit)
 
     async def send_quote(
         quote_id: QuoteId,
@@ -218,6 +214,7 @@ def send_quote(rt: Runtime) -> ToolSpec:
         spec = GuardedAction(
             tool="send_quote",
             action="send",
+            reprepare=lambda: prepare(quote_id, delivery_type, recipient_email),
             reread=lambda: rt.client.quotes.get(quote_id),
             perform=lambda: rt.client.quotes.send(
                 quote_id, delivery_type=DeliveryType(delivery_type), recipient_email=recipient_email
@@ -241,14 +238,12 @@ def send_quote(rt: Runtime) -> ToolSpec:
 
 def convert_quote(rt: Runtime) -> ToolSpec:
     async def prepare(quote_id: str, target: Literal["orderConfirmation", "invoice"]) -> Prepared:
-        with api_errors():
-            doc = await rt.client.quotes.get(quote_id)
-        return await prepare_convert(rt.client, doc, target=target, today=rt.today())
+        return await preflight_convert(rt, "quote", rt.client.quotes.get, quote_id, target=target)
 
     async def consent(
         prepared: Annotated[Prepared, Resolve(prepare)], ctx: Context
     ) -> Elicit[ConfirmAction] | TokenPath:
-        return ask_consent(rt.settings.confirm, ctx, prepared)
+        return ask_consent(rt.settings.confirm, ctx, prepared, rt.audit)
 
     async def convert_quote(
         quote_id: QuoteId,
@@ -263,6 +258,7 @@ def convert_quote(rt: Runtime) -> ToolSpec:
         spec = GuardedAction(
             tool="convert_quote",
             action="convert",
+            reprepare=lambda: prepare(quote_id, target),
             reread=lambda: rt.client.quotes.get(quote_id),
             perform=lambda: rt.client.quotes.convert(quote_id, target=QuoteConvertTarget(target)),
         )
