@@ -49,9 +49,9 @@ def ask_consent(
             preview = prepared.preview
             audit.record(
                 AuditRecord(
-                    action=preview.action,
-                    document_type=preview.document_type,
-                    document_id=preview.document_id,
+                    action=prepared.action,
+                    document_type=prepared.view.doc_type,
+                    document_id=prepared.view.id,
                     outcome="refused",
                     reason=refusal,
                     delivery_type=preview.delivery_type,
@@ -61,4 +61,4 @@ def ask_consent(
             )
             raise ToolError(refusal)
         return TokenPath()
-    return Elicit(render_preview(prepared.preview), ConfirmAction)
+    return Elicit(render_preview(prepared), ConfirmAction)

@@ -58,8 +58,8 @@ def _record(
     rt.audit.record(
         AuditRecord(
             action=action,
-            document_type=preview.document_type,
-            document_id=preview.document_id,
+            document_type=prepared.view.doc_type,
+            document_id=prepared.view.id,
             outcome=outcome,
             delivery_type=preview.delivery_type,
             recipient=preview.recipient.email if preview.recipient else None,

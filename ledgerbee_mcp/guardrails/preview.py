@@ -102,6 +102,7 @@ def fingerprint(view: DocView) -> str:
 class Prepared:
     """A checked document and the preview of the action on it."""
 
+    action: Literal["send", "convert"]
     view: DocView
     preview: ActionPreview
     fingerprint: str
@@ -143,14 +144,9 @@ async def _customer(client: LedgerBeeClient, view: DocView) -> Customer | None:
         return await client.customers.get(view.customer_id)
 
 
-def _base_preview(
-    view: DocView, customer: Customer | None, action: Literal["send", "convert"], warnings: list[str]
-) -> ActionPreview:
+def _base_preview(view: DocView, customer: Customer | None, warnings: list[str]) -> ActionPreview:
     number = view.number or "none yet: LedgerBee allocates the next number on send"
     return ActionPreview(
-        action=action,
-        document_type=view.doc_type,
-        document_id=view.id,
         document_number=number,
         status=view.display_status,
         customer_id=view.customer_id,
@@ -234,7 +230,7 @@ async def prepare_send(
             )
         if not recipient.is_contact:
             warnings.append(f"{recipient.email} is not yet a contact of the customer: LedgerBee will create it as one.")
-    preview = _base_preview(view, customer, "send", warnings)
+    preview = _base_preview(view, customer, warnings)
     preview.delivery_type = delivery_type
     preview.recipient = recipient
     arguments: dict[str, object] = {
@@ -244,7 +240,7 @@ async def prepare_send(
         # must not receive a document the person approved for someone else.
         "resolved_recipient": recipient.email.lower() if recipient else None,
     }
-    return Prepared(view=view, preview=preview, fingerprint=fingerprint(view), arguments=arguments)
+    return Prepared(action="send", view=view, preview=preview, fingerprint=fingerprint(view), arguments=arguments)
 
 
 async def prepare_convert(
@@ -276,25 +272,27 @@ async def prepare_convert(
             "agree a new quote with the customer",
         )
     customer = await _customer(client, view)
-    preview = _base_preview(view, customer, "convert", _common_warnings(view, today))
+    preview = _base_preview(view, customer, _common_warnings(view, today))
     preview.target = target
     preview.warnings.append(
         f"The {view.label} becomes read-only; the new {target} starts as a draft with its own number on send."
     )
-    return Prepared(view=view, preview=preview, fingerprint=fingerprint(view), arguments={"target": target})
+    return Prepared(
+        action="convert", view=view, preview=preview, fingerprint=fingerprint(view), arguments={"target": target}
+    )
 
 
-def render_preview(preview: ActionPreview) -> str:
+def render_preview(prepared: Prepared) -> str:
     """The preview as the person reads it. Document text is quoted as data, never as instructions."""
 
     def q(value: object) -> str:
         return json.dumps(str(value), ensure_ascii=False)
 
-    label = _LABEL[preview.document_type]
-    if preview.action == "send":
-        head = f"Send {label} {preview.document_id}"
+    preview, view = prepared.preview, prepared.view
+    if prepared.action == "send":
+        head = f"Send {view.label} {view.id}"
     else:
-        head = f"Convert {label} {preview.document_id} to {preview.target}"
+        head = f"Convert {view.label} {view.id} to {preview.target}"
     rows = [
         head,
         f"Number: {preview.document_number}",

@@ -15,7 +15,7 @@ from ledgerbee_mcp.config import SANDBOX_API_KEY, Settings
 from ledgerbee_mcp.server.prompts import register_prompts
 from ledgerbee_mcp.server.resources import register_resources
 from ledgerbee_mcp.server.runtime import Runtime
-from ledgerbee_mcp.server.tools import register_tools
+from ledgerbee_mcp.server.tools import build_tools
 
 __all__ = ["INSTRUCTIONS", "build_server"]
 
@@ -78,8 +78,8 @@ def build_server(settings: Settings, *, transport: httpx.AsyncBaseTransport | No
         version=__version__,
         lifespan=lifespan,
         log_level="WARNING",
+        tools=build_tools(rt),
     )
-    register_tools(server, rt)
     register_resources(server, rt)
     register_prompts(server)
     return server

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, WithJsonSchema
 
 __all__ = [
     "ActionPreview",
@@ -25,6 +25,9 @@ __all__ = [
     "WriteResult",
 ]
 
+# Amounts, quantities and rates leave as decimal strings ("1250.00"), never floats; the schema says so.
+DecimalString = Annotated[Decimal, WithJsonSchema({"type": "string"})]
+
 
 class DocumentSummary(BaseModel):
     """One document in a list (no lines: get the document for those)."""
@@ -36,7 +39,7 @@ class DocumentSummary(BaseModel):
     date: dt.date
     valid_until: dt.date | None = None
     customer_id: str | None
-    amount: Decimal
+    amount: DecimalString
     currency: str
 
 
@@ -52,11 +55,11 @@ class DocumentPage(BaseModel):
 class LineOut(BaseModel):
     description: str | None
     line_type: str | None
-    quantity: Decimal
-    unit_price: Decimal | None
-    vat_rate: Decimal | None
-    total_price: Decimal | None
-    vat_amount: Decimal | None
+    quantity: DecimalString
+    unit_price: DecimalString | None
+    vat_rate: DecimalString | None
+    total_price: DecimalString | None
+    vat_amount: DecimalString | None
 
 
 class DocumentOut(BaseModel):
@@ -74,9 +77,9 @@ class DocumentOut(BaseModel):
     customer_id: str | None
     customer_contact_id: str | None = None
     currency: str
-    subtotal: Decimal
-    vat: Decimal
-    amount: Decimal
+    subtotal: DecimalString
+    vat: DecimalString
+    amount: DecimalString
     reference: str | None = None
     our_reference: str | None = None
     notes: str | None = None
@@ -97,9 +100,9 @@ class WriteResult(BaseModel):
     id: str
     number: str | None
     status: str
-    subtotal: Decimal
-    vat: Decimal
-    amount: Decimal
+    subtotal: DecimalString
+    vat: DecimalString
+    amount: DecimalString
     currency: str
     line_count: int
     next_step: str
@@ -115,15 +118,12 @@ class Recipient(BaseModel):
 class ActionPreview(BaseModel):
     """Exactly what a send or convert will do, shown before it happens."""
 
-    action: Literal["send", "convert"]
-    document_type: Literal["quote", "order_confirmation"]
-    document_id: str
     document_number: str
     """The current number, or a note that one will be allocated."""
     status: str
     customer_id: str | None
     customer_name: str | None
-    amount: Decimal
+    amount: DecimalString
     currency: str
     line_count: int
     delivery_type: str | None = None
@@ -172,9 +172,9 @@ class CustomerPage(BaseModel):
 class PriceOut(BaseModel):
     price_id: str
     name: str | None
-    unit_price: Decimal
+    unit_price: DecimalString
     currency: str | None
-    vat_rate: Decimal | None
+    vat_rate: DecimalString | None
     line_type: str | None
     status: str | None
 
