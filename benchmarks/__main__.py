@@ -55,7 +55,7 @@ def _run_one(name: str, quick: bool) -> tuple[Section, float]:
 def _markdown(sections: Sequence[tuple[Section, float]], quick: bool) -> str:
     rows = [row for section, _ in sections for row in section.rows]
     notes = [note for section, _ in sections for note in section.notes]
-    settings = "quick settings (`--quick`)" if quick else "full settings"
+    settings = "quick settings: fewer repeats" if quick else "full settings"
     out = [
         "# Benchmark results",
         "",

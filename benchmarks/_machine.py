@@ -20,7 +20,7 @@ def _os_name() -> str:
     try:
         for line in Path("/etc/os-release").read_text(encoding="utf-8").splitlines():
             if line.startswith("PRETTY_NAME="):
-                return f"{line.split('=', 1)[1].strip().strip(chr(34))} (kernel {platform.release()})"
+                return f"{line.split('=', 1)[1].strip().strip(chr(34))}, {platform.machine()}"
     except OSError:
         pass
     return platform.platform()

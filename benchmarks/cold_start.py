@@ -17,8 +17,10 @@ Target: median(ours) / median(bare) <= 1.15. This prints numbers; it asserts not
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import statistics
+import subprocess
 import sys
 import tempfile
 from collections import defaultdict
@@ -26,13 +28,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks._machine import REPO_ROOT
 from benchmarks._processes import SERVER_ARGV, RawStdioSession, server_env
 from benchmarks._stats import Row, Section, fmt_ms, median, p90, text_table
 
 __all__ = ["ImportEntry", "main", "parse_importtime", "run"]
 
 TARGET_RATIO = 1.15
-FULL_RUNS = 17
+FULL_RUNS = 20
 QUICK_RUNS = 5
 
 
@@ -73,6 +76,46 @@ def _time_one(variant: Variant) -> float:
         if not reply.message.get("result", {}).get("tools"):
             raise RuntimeError(f"{variant.label}: tools/list came back empty")
         return (reply.received_at - session.started_at) * 1000
+
+
+# --- phases inside the process ---------------------------------------------------------------------------------
+
+
+def _phases(which: str, env: Mapping[str, str]) -> dict[str, float]:
+    done = subprocess.run(  # noqa: S603 -- a fixed argv: this interpreter running a module of this package
+        [sys.executable, "-m", "benchmarks._startup_phases", which],
+        env=dict(env),
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"startup phases of {which} failed: {done.stderr.strip()[-500:]}")
+    values: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return values
+
+
+def _phases_text(bare: Variant, ours: Variant, runs: int) -> str:
+    samples: dict[str, dict[str, list[float]]] = {"bare": defaultdict(list), "ledgerbee": defaultdict(list)}
+    for _ in range(runs):
+        for which, variant in (("bare", bare), ("ledgerbee", ours)):
+            for phase, value in _phases(which, variant.env).items():
+                samples[which][phase].append(value)
+    b = {k: median(v) for k, v in samples["bare"].items()}
+    o = {k: median(v) for k, v in samples["ledgerbee"].items()}
+    lines = [
+        f"Where the difference comes from: two phases timed inside fresh interpreters (median of {runs} each,",
+        "alternating, without importtime; a separate measurement, so it need not add up to the one above):",
+        f"  {'phase (ms)':<56} {'bare':>8} {'ledgerbee':>10} {'diff':>8}",
+    ]
+    for key, label in (
+        ("import_ms", "import the server's modules"),
+        ("build_ms", "build the server (register tools, resources, prompts)"),
+    ):
+        lines.append(f"  {label:<56} {b[key]:>8.0f} {o[key]:>10.0f} {o[key] - b[key]:>+8.0f}")
+    return "\n".join(lines)
 
 
 # --- import-time breakdown -------------------------------------------------------------------------------------
@@ -247,6 +290,7 @@ def run(quick: bool = False, runs: int | None = None) -> Section:
                 this_round[variant.label] = _time_one(variant)
                 timings[variant.label].append(this_round[variant.label])
             paired.append(this_round[ours.label] / this_round[bare.label])
+        phases = _phases_text(bare, ours, 3 if quick else 7)
         breakdown = import_breakdown(bare, ours, 1 if quick else 3)
 
     base = median(timings[bare.label])
@@ -278,7 +322,7 @@ def run(quick: bool = False, runs: int | None = None) -> Section:
             f"  {variant.label:<28} {fmt_ms(median(values)):>10} {fmt_ms(p90(values)):>10} {fmt_ms(min(values)):>10}"
         )
     table.append(f"  median of the per-round ratios ledgerbee-mcp / bare: x{median(paired):.2f}")
-    details = "\n".join(table) + "\n\n" + _breakdown_text(breakdown)
+    details = "\n".join(table) + "\n\n" + phases + "\n\n" + _breakdown_text(breakdown)
     notes: list[str] = []
     if not rows[0].met:
         top = ", ".join(f"{name} ({ms:.0f} ms)" for name, _, ms, _ in breakdown.groups[:5])
