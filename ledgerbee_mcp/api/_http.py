@@ -109,9 +109,11 @@ class HttpCore:
 
     async def get_pdf(self, path: str, *, params: Params | None = None) -> bytes:
         response = await self._retrying("GET", path, params=params, body=None, accept="application/pdf")
-        if not response.content.startswith(b"%PDF-"):
+        body = response.content
+        # A PDF ends with %%EOF (trailing whitespace allowed): without it the file was cut off in transit.
+        if not body.startswith(b"%PDF-") or b"%%EOF" not in body[-64:]:
             raise e.MalformedResponseError(
-                expected="a PDF document (application/pdf)",
+                expected="a whole PDF document (application/pdf, from %PDF- to %%EOF)",
                 status_code=response.status_code,
                 content_type=response.headers.get("content-type"),
                 excerpt=excerpt(response, self._redact),
@@ -119,7 +121,7 @@ class HttpCore:
                 path=path,
                 request_id=response.headers.get("x-request-id"),
             )
-        return response.content
+        return body
 
     async def idempotent_write(
         self, method: str, path: str, body: dict[str, Any], model: type[M], *, expected: str

@@ -6,18 +6,18 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from mcp.server.mcpserver import AcceptedElicitation, ElicitationResult
 from mcp.server.mcpserver.exceptions import ToolError
 
-from ledgerbee_mcp.api import APIError, ConvertResult, LedgerBeeError, OrderConfirmation, Quote
+from ledgerbee_mcp.api import APIError, ConvertResult, DocumentType, LedgerBeeError, OrderConfirmation, Quote
 from ledgerbee_mcp.guardrails.audit import AuditRecord
 from ledgerbee_mcp.guardrails.consent import ConfirmAction, TokenPath
 from ledgerbee_mcp.guardrails.preview import DocView, Prepared, view_of
 from ledgerbee_mcp.guardrails.tokens import TokenError
-from ledgerbee_mcp.server.errors import api_errors, describe
+from ledgerbee_mcp.server.errors import describe
 from ledgerbee_mcp.server.outputs import ActionResult
 from ledgerbee_mcp.server.runtime import Runtime
 
@@ -172,9 +172,27 @@ async def run_guarded(
                     status=after.display_status,
                 )
             return _done(rt, prepared, spec, after, via, None, reconciled=True)
-        with api_errors():
+        try:
             after = view_of(await spec.reread())
+        except LedgerBeeError as error:
+            # LedgerBee said it happened; only the read that follows failed. Reporting a failure here would
+            # invite a second send, so the answer to the action itself is the report.
+            logger.warning("%s of %s done, but the re-read failed (%s)", spec.action, before.id, error)
+            after = view_of(answer) if isinstance(answer, Quote | OrderConfirmation) else _converted(before, produced)
         return _done(rt, prepared, spec, after, via, produced, reconciled=False)
+
+
+def _converted(before: DocView, produced: ConvertResult | None) -> DocView:
+    """The source as the conversion left it, for when it cannot be re-read."""
+    if produced is None:
+        return before
+    to_invoice = produced.target_type == DocumentType.INVOICE
+    return replace(
+        before,
+        display_status="converted",
+        converted_to_invoice_id=produced.target_id if to_invoice else before.converted_to_invoice_id,
+        converted_to_document_id=None if to_invoice else produced.target_id,
+    )
 
 
 def _done(

@@ -205,13 +205,21 @@ async def test_pdf_that_is_not_a_pdf_is_a_malformed_response() -> None:
 
 
 async def test_pdf_bytes_and_draft_flag() -> None:
-    script = Script(raw(200, b"%PDF-1.7\n...", "application/pdf"))
+    script = Script(raw(200, b"%PDF-1.7\n...\n%%EOF\n", "application/pdf"), raw(200, b"%PDF-1.7\n...%%EOF", "application/pdf"))
     async with client_for(script) as client:
         assert (await client.quotes.pdf(QUOTE_ID, draft=True)).startswith(b"%PDF-")
         await client.invoices.pdf(QUOTE_ID)
     assert script.requests[0].url.params["draft"] == "true"
     assert script.requests[0].headers["accept"] == "application/pdf"
     assert "draft" not in script.requests[1].url.params
+
+
+@pytest.mark.parametrize("body", [b"%PDF-1.7\n1 0 obj", b"%PDF-1.7\n%%EOF\n" + b"x" * 200, b"<html>%%EOF"])
+async def test_a_cut_off_or_foreign_pdf_is_refused(body: bytes) -> None:
+    script = Script(raw(200, body, "application/pdf"))
+    async with client_for(script) as client:
+        with pytest.raises(MalformedResponseError, match="from %PDF- to %%EOF"):
+            await client.quotes.pdf(QUOTE_ID)
 
 
 # -- PATCH: idempotent, retried -----------------------------------------------------------------------------
