@@ -30,6 +30,7 @@ settings.register_profile(
     "adversarial",
     max_examples=25,
     deadline=None,
+    database=None,  # nothing written outside the test tree; failures print their example
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 settings.register_profile("long", parent=settings.get_profile("adversarial"), max_examples=250)
