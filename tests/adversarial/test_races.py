@@ -1,0 +1,165 @@
+"""Two agents acting on one document at the same instant, on one server or on two replicas that share the
+LedgerBee tenant (and, for tokens, the confirmation secret). A barrier in the transport holds each send or
+convert until the other has arrived too, so both pass every check before either reaches LedgerBee.
+
+What holds across replicas is what LedgerBee itself refuses: a second convert (ALREADY_CONVERTED). A second send
+of a draft is, to the API, a legitimate re-send; the per-process lock cannot see the other replica.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+from mcp import Client
+from mcp.server import MCPServer
+from mcp_types import CallToolResult
+
+from ledgerbee_mcp.config import ConfirmMode
+
+from ._support import FaultTransport as Transport
+from ._support import Person, barrier, call, document, draft, effects_on, ok, outbox, sent, text_of
+
+pytestmark = pytest.mark.anyio
+
+MakeServer = Callable[..., MCPServer]
+
+DOUBLE_SEND = (
+    "two replicas sending the same draft at the same instant both e-mail it: each holds only its own "
+    "per-process lock (ledgerbee_mcp/server/runtime.py Runtime.locked), each re-checks the draft before the "
+    "POST (ledgerbee_mcp/guardrails/flow.py run_guarded) and sees it unsent, and LedgerBee accepts a send of "
+    "an already sent document as a re-send, so nothing refuses the second; the person approved one first send "
+    "and the customer gets two e-mails. Needs a conditional send in the API (e.g. If-Match on updatedAt) or a "
+    "shared lock"
+)
+
+
+async def race(*calls: Callable[[], Any]) -> list[CallToolResult]:
+    results: list[CallToolResult] = []
+
+    async def run(fn: Callable[[], Any]) -> None:
+        results.append(await fn())
+
+    async with anyio.create_task_group() as tg:
+        for fn in calls:
+            tg.start_soon(run, fn)
+    return results
+
+
+def outcomes(results: list[CallToolResult]) -> list[str]:
+    return sorted("error" if r.is_error else (r.structured_content or {}).get("outcome", "?") for r in results)
+
+
+# -- converts: LedgerBee guarantees one ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("targets", [("invoice", "invoice"), ("invoice", "orderConfirmation")], ids=["same", "mixed"])
+async def test_two_replicas_converting_one_quote_by_elicitation_convert_once(
+    make_server: MakeServer, sandbox: httpx.AsyncClient, faults: Transport, targets: tuple[str, str]
+) -> None:
+    qid = await sent(sandbox)
+    faults.hold = barrier(2)
+    async with (
+        Client(make_server(), elicitation_callback=Person()) as a,
+        Client(make_server(), elicitation_callback=Person()) as b,
+    ):
+        results = await race(
+            lambda: call(a, "convert_quote", {"quote_id": qid, "target": targets[0]}),
+            lambda: call(b, "convert_quote", {"quote_id": qid, "target": targets[1]}),
+        )
+    assert faults.count("POST", "/v1/quotes/{id}/convert", forwarded=True) == 2, "both reached LedgerBee"
+    assert outcomes(results) == ["done", "error"], [text_of(r) for r in results]
+    loser = next(r for r in results if r.is_error)
+    assert "ALREADY_CONVERTED" in text_of(loser)
+    assert "Nothing was converted" in text_of(loser)
+    winner = ok(next(r for r in results if not r.is_error))
+    stored = await document(sandbox, "quotes", qid)
+    assert winner["produced_document_id"] in (stored["convertedToDocumentId"], stored["convertedToInvoiceId"])
+    assert (await effects_on(sandbox, qid))[2] == 1
+
+
+@pytest.mark.parametrize("kind", ["quotes", "order-confirmations"])
+async def test_one_token_redeemed_on_two_replicas_at_once_converts_once(
+    make_server: MakeServer, sandbox: httpx.AsyncClient, faults: Transport, kind: str
+) -> None:
+    doc_id = await sent(sandbox, kind)
+    tool, args = (
+        ("convert_quote", {"quote_id": doc_id, "target": "orderConfirmation"})
+        if kind == "quotes"
+        else ("convert_order_confirmation", {"order_confirmation_id": doc_id})
+    )
+    async with Client(make_server(confirm=ConfirmMode.TOKEN)) as a, Client(make_server(confirm=ConfirmMode.TOKEN)) as b:
+        token = ok(await call(a, tool, args))["confirmation_token"]
+        faults.hold = barrier(2)
+        results = await race(
+            lambda: call(a, tool, args | {"confirmation_token": token}),
+            lambda: call(b, tool, args | {"confirmation_token": token}),
+        )
+    assert outcomes(results) == ["done", "error"], [text_of(r) for r in results]
+    assert "Nothing was converted" in text_of(next(r for r in results if r.is_error))
+    assert (await effects_on(sandbox, doc_id))[2] == 1
+
+
+# -- sends on one replica: the lock holds --------------------------------------------------------------------
+
+
+async def test_two_elicited_sends_of_one_draft_on_one_server_send_once(
+    make_server: MakeServer, sandbox: httpx.AsyncClient, faults: Transport
+) -> None:
+    qid = await draft(sandbox)
+    # the first send waits for a second that must never arrive while the first holds the document's lock
+    faults.hold = barrier(2, timeout=0.5)
+    async with Client(make_server(), elicitation_callback=Person()) as c:
+        args = {"quote_id": qid, "delivery_type": "Email"}
+        results = await race(lambda: call(c, "send_quote", args), lambda: call(c, "send_quote", args))
+    assert outcomes(results) == ["done", "error"], [text_of(r) for r in results]
+    assert "Nothing was sent" in text_of(next(r for r in results if r.is_error))
+    assert faults.count("POST", "/v1/quotes/{id}/send") == 1
+    assert len(await outbox(sandbox)) == 1
+
+
+# -- sends on two replicas: what actually happens ------------------------------------------------------------
+
+
+async def replicas_send(make_server: MakeServer, faults: Transport, qid: str, *, token: bool) -> list[CallToolResult]:
+    args = {"quote_id": qid, "delivery_type": "Email"}
+    mode = ConfirmMode.TOKEN if token else ConfirmMode.AUTO
+    async with (
+        Client(make_server(confirm=mode), elicitation_callback=Person()) as a,
+        Client(make_server(confirm=mode), elicitation_callback=Person()) as b,
+    ):
+        extra = {"confirmation_token": ok(await call(a, "send_quote", args))["confirmation_token"]} if token else {}
+        faults.hold = barrier(2)
+        return await race(lambda: call(a, "send_quote", args | extra), lambda: call(b, "send_quote", args | extra))
+
+
+@pytest.mark.parametrize("token", [False, True], ids=["elicitation", "same-token"])
+async def test_two_replicas_sending_one_draft_report_what_happened(
+    make_server: MakeServer, sandbox: httpx.AsyncClient, faults: Transport, token: bool
+) -> None:
+    """Whatever the count, each replica's answer is the truth: every "done" is an e-mail that went out, under
+    the one number the draft was given (a re-send keeps it)."""
+    qid = await draft(sandbox)
+    results = await replicas_send(make_server, faults, qid, token=token)
+    done = [ok(r) for r in results if not r.is_error and ok(r)["outcome"] == "done"]
+    mails = [m for m in await outbox(sandbox) if m["documentId"] == qid]
+    assert len(mails) == len(done) >= 1
+    number = (await document(sandbox, "quotes", qid))["documentNumber"]
+    assert {d["document_number"] for d in done} == {number}
+    assert {m["documentNumber"] for m in mails} == {number}
+    for refused in (r for r in results if r.is_error):
+        assert "Nothing was sent" in text_of(refused)
+
+
+@pytest.mark.xfail(strict=True, reason=DOUBLE_SEND)
+@pytest.mark.parametrize("token", [False, True], ids=["elicitation", "same-token"])
+async def test_two_replicas_sending_one_draft_send_once(
+    make_server: MakeServer, sandbox: httpx.AsyncClient, faults: Transport, token: bool
+) -> None:
+    qid = await draft(sandbox)
+    results = await replicas_send(make_server, faults, qid, token=token)
+    assert outcomes(results) == ["done", "error"], [text_of(r) for r in results]
+    assert await effects_on(sandbox, qid) == (1, 1, 0)
