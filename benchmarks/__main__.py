@@ -1,7 +1,7 @@
 """`python -m benchmarks`: every benchmark in one run, one summary table, and benchmarks/RESULTS.md.
 
-    uv run python -m benchmarks                 # full settings (about 5 to 10 minutes)
-    uv run python -m benchmarks --quick         # fewer repeats (about 1 to 2 minutes)
+    uv run python -m benchmarks                 # full settings (a few minutes on 2 cores)
+    uv run python -m benchmarks --quick         # fewer repeats (about a minute)
     uv run python -m benchmarks --only cold_start per_call
 
 RESULTS.md is rewritten after a run of every benchmark; a run of a subset writes only where --output says,
@@ -77,7 +77,9 @@ def _markdown(sections: Sequence[tuple[Section, float]], quick: bool) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="fewer repeats and smaller rounds")
     parser.add_argument("--only", nargs="+", choices=list(BENCHMARKS), help="run only these benchmarks")
     parser.add_argument(

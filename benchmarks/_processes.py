@@ -14,11 +14,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, Self
+from typing import IO, Any, Self, cast
 
 import httpx
 from mcp.client.stdio import StdioServerParameters
@@ -134,10 +134,12 @@ class RawStdioSession:
         deadline = time.monotonic() + timeout
         while True:
             raw, received_at = self._read_line(deadline)
-            decoded = json.loads(raw)
+            decoded: object = json.loads(raw)
+            if not isinstance(decoded, dict):
+                continue
+            answer = cast("dict[str, Any]", decoded)
             # Notifications (logging, progress) may come first; only our answer ends the wait.
-            if isinstance(decoded, dict) and decoded.get("id") == wanted and "method" not in decoded:
-                answer: dict[str, Any] = decoded
+            if answer.get("id") == wanted and "method" not in answer:
                 if "error" in answer:
                     raise RuntimeError(f"{method} failed: {answer['error']}")
                 return Reply(raw, answer, received_at)
@@ -174,7 +176,7 @@ class RawStdioSession:
 
 
 @contextlib.contextmanager
-def sandbox_server(db: str = ":memory:") -> Iterator[str]:
+def sandbox_server(db: str = ":memory:") -> Generator[str]:
     """`ledgerbee-mcp sandbox` on a free loopback port; yields its base URL (what LEDGERBEE_BASE_URL takes)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"

@@ -106,8 +106,9 @@ def _measure() -> tuple[int, int, list[ToolSize], PageSize]:
         result: dict[str, Any] = called.message["result"]
         if result.get("isError"):
             raise RuntimeError(f"list_quotes failed: {called.raw[:300]!r}")
-        structured = result.get("structuredContent") or {}
-        items = len(structured.get("items", []))
+        structured: dict[str, Any] = result.get("structuredContent") or {}
+        listed_items: list[Any] = structured.get("items", [])
+        items = len(listed_items)
         if items != PAGE:
             raise RuntimeError(f"list_quotes gave {items} items, expected {PAGE}")
         text = sum(compact_size(block) for block in result.get("content", []) if block.get("type") == "text")
@@ -206,7 +207,11 @@ def run(quick: bool = False) -> Section:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.context_cost", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.context_cost",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--quick", action="store_true", help="accepted for symmetry; sizes do not need repeats")
     args = parser.parse_args(argv)
     section = run(quick=args.quick)

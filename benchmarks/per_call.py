@@ -164,7 +164,9 @@ def run(quick: bool = False, calls: int | None = None) -> Section:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.per_call", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.per_call", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_CALLS} calls each instead of {FULL_CALLS}")
     parser.add_argument("--calls", type=int, default=None, help="timed calls per path")
     args = parser.parse_args(argv)

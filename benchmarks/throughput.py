@@ -215,7 +215,11 @@ def run(quick: bool = False, clients: Sequence[int] | None = None, chains: int |
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.throughput", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.throughput",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--quick", action="store_true", help=f"clients {QUICK_CLIENTS}, {QUICK_CHAINS} chains each")
     parser.add_argument("--clients", type=int, nargs="+", default=None, help="concurrent clients per round")
     parser.add_argument("--chains", type=int, default=None, help="chains per client")
