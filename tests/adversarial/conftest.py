@@ -83,14 +83,14 @@ def make_live_server(audit_path: Path, faults: FaultTransport) -> Callable[..., 
     """A server configured as in production (a real-looking key, a base URL, no sandbox flag), reaching the
     sandbox through the gateway mapping of the fault transport."""
 
-    def make(**overrides: Any) -> MCPServer:
+    def make(*, transport: httpx.AsyncBaseTransport | None = None, **overrides: Any) -> MCPServer:
         options: dict[str, Any] = {
             "base_url": GATEWAY_URL,
             "api_key": Secret(LIVE_KEY),
             "audit_log": audit_path,
             "confirm_secret": Secret(CONFIRM_SECRET),
         }
-        return build_server(Settings(**(options | overrides)), transport=faults)
+        return build_server(Settings(**(options | overrides)), transport=transport or faults)
 
     return make
 
