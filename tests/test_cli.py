@@ -25,3 +25,19 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--version"])
     assert exit_info.value.code == 0
     assert capsys.readouterr().out.startswith("ledgerbee-mcp ")
+
+
+def test_start_up_to_tools_list_loads_no_http_stack_sandbox_or_pdf_library() -> None:
+    # Cold start is what every MCP client pays on launch: answering tools/list must not import what only a
+    # tool call (httpx, stamina) or the sandbox (starlette app, fpdf2, sqlite schema) needs.
+    probe = """
+import sys
+from ledgerbee_mcp.config import Settings
+from ledgerbee_mcp.server import build_server
+build_server(Settings(api_key="lb_key"))
+heavy = ("httpx", "stamina", "fpdf", "ledgerbee_mcp.sandbox", "ledgerbee_mcp.api._client", "sqlite3")
+print(",".join(m for m in heavy if m in sys.modules))
+"""
+    command = [sys.executable, "-c", probe]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=True)  # noqa: S603 -- our own probe
+    assert done.stdout.strip() == ""

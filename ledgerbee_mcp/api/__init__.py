@@ -6,7 +6,8 @@
 The contract it is written against is docs/api-contract.md.
 """
 
-from ledgerbee_mcp.api._client import DEFAULT_BASE_URL, LedgerBeeClient
+from typing import TYPE_CHECKING, Any
+
 from ledgerbee_mcp.api.errors import (
     AlreadyConvertedError,
     APIConnectionError,
@@ -73,6 +74,9 @@ from ledgerbee_mcp.api.models import (
     VatRate,
 )
 
+if TYPE_CHECKING:
+    from ledgerbee_mcp.api._client import DEFAULT_BASE_URL, LedgerBeeClient
+
 __all__ = [
     "DEFAULT_BASE_URL",
     "APIConnectionError",
@@ -138,3 +142,13 @@ __all__ = [
     "SortOrder",
     "VatRate",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The client (and with it httpx and stamina) loads on first use: a server answering `tools/list` needs
+    # the models and errors, not the HTTP stack, and its cold start pays for every import.
+    if name in ("LedgerBeeClient", "DEFAULT_BASE_URL"):
+        from ledgerbee_mcp.api import _client
+
+        return getattr(_client, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

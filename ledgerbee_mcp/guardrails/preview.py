@@ -8,14 +8,17 @@ import hashlib
 import json
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from mcp.server.mcpserver.exceptions import ToolError
 
-from ledgerbee_mcp.api import Contact, Customer, LedgerBeeClient, OrderConfirmation, Quote
+from ledgerbee_mcp.api import Contact, Customer, OrderConfirmation, Quote
 from ledgerbee_mcp.config import Settings
 from ledgerbee_mcp.server.errors import api_errors
 from ledgerbee_mcp.server.outputs import ActionPreview, Recipient
+
+if TYPE_CHECKING:
+    from ledgerbee_mcp.api import LedgerBeeClient
 
 __all__ = ["DocView", "Prepared", "fingerprint", "prepare_convert", "prepare_send", "view_of"]
 

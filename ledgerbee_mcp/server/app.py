@@ -5,17 +5,21 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
-import httpx
 from mcp.server import MCPServer
 
 from ledgerbee_mcp import __version__
-from ledgerbee_mcp.api import LedgerBeeClient
 from ledgerbee_mcp.config import SANDBOX_API_KEY, Settings
 from ledgerbee_mcp.server.prompts import register_prompts
 from ledgerbee_mcp.server.resources import register_resources
 from ledgerbee_mcp.server.runtime import Runtime
 from ledgerbee_mcp.server.tools import build_tools
+
+if TYPE_CHECKING:
+    import httpx
+
+    from ledgerbee_mcp.api import LedgerBeeClient
 
 __all__ = ["INSTRUCTIONS", "build_server"]
 
@@ -39,6 +43,11 @@ LedgerBee pre-sales chain: quote -> order confirmation -> invoice.
 
 
 def _client(settings: Settings, transport: httpx.AsyncBaseTransport | None) -> LedgerBeeClient:
+    # Imported here, on the first tool call that needs LedgerBee, not at start-up.
+    import httpx
+
+    from ledgerbee_mcp.api import LedgerBeeClient
+
     if transport is None and settings.sandbox:
         # Imported here so the production path never loads the sandbox (or its PDF library).
         from ledgerbee_mcp.sandbox import create_app
@@ -63,12 +72,11 @@ def build_server(settings: Settings, *, transport: httpx.AsyncBaseTransport | No
 
     @asynccontextmanager
     async def lifespan(_: MCPServer) -> AsyncGenerator[Runtime]:
-        async with _client(settings, transport) as client:
-            rt.client_or_none = client
-            try:
-                yield rt
-            finally:
-                rt.client_or_none = None
+        rt.connect = lambda: _client(settings, transport)
+        try:
+            yield rt
+        finally:
+            await rt.aclose()
 
     server = MCPServer(
         name="ledgerbee",

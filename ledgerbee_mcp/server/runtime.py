@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import OrderedDict
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import anyio
 from mcp.server.mcpserver.exceptions import ToolError
 
-from ledgerbee_mcp.api import LedgerBeeClient
 from ledgerbee_mcp.config import Settings
 from ledgerbee_mcp.guardrails.audit import AuditLog
 from ledgerbee_mcp.guardrails.tokens import TokenSigner
+
+if TYPE_CHECKING:
+    from ledgerbee_mcp.api import LedgerBeeClient
 
 __all__ = ["Runtime"]
 
@@ -32,7 +35,9 @@ class Runtime:
     settings: Settings
     signer: TokenSigner
     audit: AuditLog
-    client_or_none: LedgerBeeClient | None = None
+    connect: Callable[[], LedgerBeeClient] | None = None
+    """Opens the API client; set by the server's lifespan while it runs."""
+    _client: LedgerBeeClient | None = None
     _locks: dict[str, _DocumentLock] = field(default_factory=dict[str, _DocumentLock])
     _recent: dict[str, OrderedDict[str, None]] = field(default_factory=dict[str, OrderedDict[str, None]])
 
@@ -48,9 +53,17 @@ class Runtime:
 
     @property
     def client(self) -> LedgerBeeClient:
-        if self.client_or_none is None:
-            raise ToolError("The server is not connected to LedgerBee yet; try again in a moment.")
-        return self.client_or_none
+        """The API client, opened on first use: listing tools never pays for the HTTP stack."""
+        if self._client is None:
+            if self.connect is None:
+                raise ToolError("The server is not connected to LedgerBee yet; try again in a moment.")
+            self._client = self.connect()
+        return self._client
+
+    async def aclose(self) -> None:
+        client, self._client, self.connect = self._client, None, None
+        if client is not None:
+            await client.aclose()
 
     @asynccontextmanager
     async def locked(self, document_id: str) -> AsyncGenerator[None]:

@@ -204,11 +204,6 @@ def test_customer_shape() -> None:
     assert customer.address.postal_code == "8000"
 
 
-def test_field_docs_come_from_attribute_docstrings() -> None:
-    assert Quote.model_fields["converted_to_document_id"].description
-    assert QuoteCreate.model_fields["customer_id"].description == "Customer this document is for."
-
-
 def test_retry_after_accepts_seconds_and_http_dates() -> None:
     now = dt.datetime(2026, 1, 15, 12, 0, 0, tzinfo=dt.UTC)
     seconds = httpx.Response(429, headers={"retry-after": "7"})

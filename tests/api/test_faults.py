@@ -205,7 +205,8 @@ async def test_pdf_that_is_not_a_pdf_is_a_malformed_response() -> None:
 
 
 async def test_pdf_bytes_and_draft_flag() -> None:
-    script = Script(raw(200, b"%PDF-1.7\n...\n%%EOF\n", "application/pdf"), raw(200, b"%PDF-1.7\n...%%EOF", "application/pdf"))
+    whole, no_final_newline = b"%PDF-1.7\n...\n%%EOF\n", b"%PDF-1.7\n...%%EOF"
+    script = Script(raw(200, whole, "application/pdf"), raw(200, no_final_newline, "application/pdf"))
     async with client_for(script) as client:
         assert (await client.quotes.pdf(QUOTE_ID, draft=True)).startswith(b"%PDF-")
         await client.invoices.pdf(QUOTE_ID)

@@ -72,7 +72,7 @@ class RequestModel(BaseModel):
         alias_generator=to_camel,
         populate_by_name=True,
         serialize_by_alias=True,
-        use_attribute_docstrings=True,
+        defer_build=True,
         extra="forbid",
     )
 
@@ -84,7 +84,7 @@ class ResponseModel(BaseModel):
         alias_generator=to_camel,
         populate_by_name=True,
         serialize_by_alias=True,
-        use_attribute_docstrings=True,
+        defer_build=True,
         extra="allow",
     )
 
