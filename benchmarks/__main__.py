@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from benchmarks import cold_start, context_cost, per_call, sandbox_scale, throughput
-from benchmarks._machine import describe_machine
+from benchmarks._machine import describe_machine, load_average
 from benchmarks._stats import Row, Section, markdown_table, text_table
 
 # Cold start first: it is the most sensitive to leftovers of the others (page cache aside, nothing else of
@@ -52,7 +52,7 @@ def _run_one(name: str, quick: bool) -> tuple[Section, float]:
     return section, time.perf_counter() - started
 
 
-def _markdown(sections: Sequence[tuple[Section, float]], quick: bool) -> str:
+def _markdown(sections: Sequence[tuple[Section, float]], quick: bool, machine: list[tuple[str, str]]) -> str:
     rows = [row for section, _ in sections for row in section.rows]
     notes = [note for section, _ in sections for note in section.notes]
     settings = "quick settings: fewer repeats" if quick else "full settings"
@@ -66,7 +66,7 @@ def _markdown(sections: Sequence[tuple[Section, float]], quick: bool) -> str:
         "## Machine",
         "",
     ]
-    out += [f"- {label}: {value}" for label, value in describe_machine()]
+    out += [f"- {label}: {value}" for label, value in machine]
     out += ["", "## Summary", "", markdown_table(rows), ""]
     out += ["## Notes on targets not met", ""]
     out += [f"- {note}" for note in notes] if notes else ["- Every target was met in this run."]
@@ -90,8 +90,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     names: list[str] = args.only or list(BENCHMARKS)
     names = [n for n in BENCHMARKS if n in names]
 
+    # Taken before the first benchmark: the load average it records is the one the run started under.
+    machine = describe_machine()
     print("Machine:")
-    for label, value in describe_machine():
+    for label, value in machine:
         print(f"  {label}: {value}")
     sections: list[tuple[Section, float]] = []
     for name in names:
@@ -101,6 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(section.details)
         print(f"({seconds:.0f} s)", flush=True)
 
+    machine.append(("load average at the end", load_average()))
     rows = [row for section, _ in sections for row in section.rows]
     print("\n== Summary ==\n")
     print(text_table(rows))
@@ -112,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if output is None and len(names) == len(BENCHMARKS):
         output = DEFAULT_OUTPUT
     if output is not None and not args.no_write:
-        output.write_text(_markdown(sections, args.quick) + "\n", encoding="utf-8")
+        output.write_text(_markdown(sections, args.quick, machine) + "\n", encoding="utf-8")
         print(f"\nWritten: {output.name}")
     return 0
 

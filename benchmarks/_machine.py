@@ -9,7 +9,7 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
-__all__ = ["REPO_ROOT", "describe_machine"]
+__all__ = ["REPO_ROOT", "describe_machine", "load_average"]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -45,12 +45,12 @@ def _cores() -> str:
     return f"{usable} usable ({logical} logical)"
 
 
-def _load() -> str:
+def load_average() -> str:
     try:
         one, five, fifteen = os.getloadavg()
     except OSError:
         return "unknown"
-    return f"{one:.2f} / {five:.2f} / {fifteen:.2f} (1 / 5 / 15 min, at the start of the run)"
+    return f"{one:.2f} / {five:.2f} / {fifteen:.2f} (1 / 5 / 15 min)"
 
 
 def _version(package: str) -> str:
@@ -86,7 +86,7 @@ def describe_machine() -> list[tuple[str, str]]:
         ("OS", _os_name()),
         ("CPU", _cpu_model()),
         ("cores", _cores()),
-        ("load average", _load()),
+        ("load average at the start", load_average()),
         ("Python", f"{platform.python_implementation()} {platform.python_version()}"),
         ("packages", ", ".join(f"{p} {_version(p)}" for p in _PACKAGES)),
         ("ledgerbee-mcp", f"{_version('ledgerbee-mcp')}, revision {_revision()}"),

@@ -158,7 +158,8 @@ def run(quick: bool = False, calls: int | None = None) -> Section:
             f"The MCP path adds {added:.2f} ms per get_quote (target {TARGET_ADDED_MS:g} ms). Split by the extra "
             f"paths: about {server_added:.2f} ms on the server side (pipes, dispatch, validation, mapping), "
             f"{client_added:.2f} ms in the SDK client, and {protocol_added:+.2f} ms for the protocol revision the "
-            f"SDK picks by default ({t.protocol})."
+            f"SDK picks by default ({t.protocol}). The MCP path crosses two more processes than the direct one, "
+            "so a loaded machine widens the gap: read it with the load average above, and re-run."
         )
     return Section("Per-call overhead", [row], details, notes)
 
