@@ -22,7 +22,7 @@ import stamina
 from pydantic import BaseModel
 
 from ledgerbee_mcp.api import errors as e
-from ledgerbee_mcp.api._responses import api_error, excerpt, parse_model, retry_after_seconds
+from ledgerbee_mcp.api._responses import api_error, excerpt, parse_model, request_id, retry_after_seconds
 from ledgerbee_mcp.api._secrets import SecretAuth, SecretStr
 
 __all__ = ["HttpCore"]
@@ -119,7 +119,7 @@ class HttpCore:
                 excerpt=excerpt(response, self._redact),
                 method="GET",
                 path=path,
-                request_id=response.headers.get("x-request-id"),
+                request_id=request_id(response, self._redact),
             )
         return body
 
@@ -224,7 +224,7 @@ class HttpCore:
             path,
             response.status_code,
             elapsed_ms,
-            response.headers.get("x-request-id", "-"),
+            request_id(response, self._redact) or "-",
             attempt,
         )
         return response

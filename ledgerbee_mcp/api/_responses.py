@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from ledgerbee_mcp.api import errors as e
 
-__all__ = ["api_error", "excerpt", "parse_model", "retry_after_seconds"]
+__all__ = ["api_error", "excerpt", "parse_model", "request_id", "retry_after_seconds"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -64,6 +64,12 @@ def excerpt(response: httpx.Response, redact: Callable[[str], str]) -> str:
     return text if len(text) <= _EXCERPT_CHARS else text[: _EXCERPT_CHARS - 3] + "..."
 
 
+def request_id(response: httpx.Response, redact: Callable[[str], str]) -> str | None:
+    """The answer's x-request-id, redacted: a misbehaving gateway may echo anything into a header."""
+    value = response.headers.get("x-request-id")
+    return redact(value) if value is not None else None
+
+
 def _json_or_none(response: httpx.Response) -> object | None:
     try:
         return json.loads(response.content)
@@ -71,7 +77,7 @@ def _json_or_none(response: httpx.Response) -> object | None:
         return None
 
 
-def _field_errors(raw: object) -> list[e.FieldError]:
+def _field_errors(raw: object, redact: Callable[[str], str]) -> list[e.FieldError]:
     if not isinstance(raw, list):
         return []
     found: list[e.FieldError] = []
@@ -79,7 +85,8 @@ def _field_errors(raw: object) -> list[e.FieldError]:
         if isinstance(item, dict):
             entry = cast("dict[str, object]", item)
             field, msg = entry.get("field"), entry.get("message")
-            found.append(e.FieldError(field=str(field or "?"), message=str(msg or "invalid")))
+            # Field errors often echo the input: redacted like the message, in case the input was a credential.
+            found.append(e.FieldError(field=redact(str(field or "?")), message=redact(str(msg or "invalid"))))
     return found
 
 
@@ -117,7 +124,7 @@ def retry_after_seconds(response: httpx.Response, now: dt.datetime | None = None
 def api_error(response: httpx.Response, *, method: str, path: str, redact: Callable[[str], str]) -> e.APIError:
     """The exception for an error answer: the class by `code`, else by status; with the documented hint."""
     status = response.status_code
-    request_id = response.headers.get("x-request-id")
+    rid = request_id(response, redact)
     parsed = _json_or_none(response)
     reason = response.reason_phrase or "error"
     if isinstance(parsed, dict):
@@ -125,7 +132,7 @@ def api_error(response: httpx.Response, *, method: str, path: str, redact: Calla
         raw_code = body.get("code")
         code = raw_code if isinstance(raw_code, str) and raw_code else None
         message = redact(_message(body, f"{status} {reason}"))
-        field_errors = _field_errors(body.get("errors"))
+        field_errors = _field_errors(body.get("errors"), redact)
     else:
         code = None
         ctype = response.headers.get("content-type") or "no content-type"
@@ -150,7 +157,7 @@ def api_error(response: httpx.Response, *, method: str, path: str, redact: Calla
     kwargs: dict[str, Any] = {
         "status_code": status,
         "code": code,
-        "request_id": request_id,
+        "request_id": rid,
         "field_errors": field_errors,
         "hint": hint,
         "method": method,
@@ -196,6 +203,6 @@ def parse_model(
         excerpt=excerpt(response, redact),
         method=method,
         path=path,
-        request_id=response.headers.get("x-request-id"),
+        request_id=request_id(response, redact),
         detail=redact(detail),
     )

@@ -197,15 +197,6 @@ async def test_reads_recover_from_transient_faults_and_explain_persistent_ones(
 CONTACTS = next(r for r in READS if r.template.endswith("/contacts"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "ledgerbee_mcp/server/tools/lookups.py list_customers(include_contacts=True) reads the contacts in an "
-        "anyio task group; the ToolError that api_errors() raises inside fill() leaves the group wrapped in an "
-        "ExceptionGroup, which the SDK treats as a crash and reports as the bare 'Error executing tool "
-        "list_customers' instead of the LedgerBee error"
-    ),
-)
 @pytest.mark.parametrize(("fault", "words"), FAILING, ids=[f.label for f, _ in FAILING])
 async def test_a_failing_contacts_read_is_explained(
     make_server: MakeServer, sandbox: httpx.AsyncClient, faults: FaultTransport, fault: Fault, words: tuple[str, ...]

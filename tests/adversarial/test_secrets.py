@@ -141,15 +141,6 @@ async def test_a_production_key_never_leaks_through_faults_echoes_or_errors(
     assert leaks == []  # also checked, with the logs and the audit log, by the guard after the test
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "ledgerbee_mcp/api/_responses.py api_error redacts the error body's `message` but not the entries of "
-        "`errors` (_field_errors): a gateway or API that quotes the x-api-key in a VALIDATION_ERROR field "
-        "message puts the key into the tool error (ledgerbee_mcp/server/errors.py describe lists the fields) and "
-        "into the SDK's log line of the failed call. (The x-request-id header is not redacted either.)"
-    ),
-)
 async def test_a_key_echoed_in_a_validation_error_field_is_redacted(
     make_live_server: MakeServer, sandbox: httpx.AsyncClient, gateway: EchoingGateway, caplog: pytest.LogCaptureFixture
 ) -> None:

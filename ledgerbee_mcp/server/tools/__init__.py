@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from mcp.server.mcpserver.tools import Tool
+from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase
+from pydantic import ConfigDict
 
 from ledgerbee_mcp.server.compact import compact_tool
 from ledgerbee_mcp.server.runtime import Runtime
@@ -19,17 +21,34 @@ def all_tools(rt: Runtime) -> list[ToolSpec]:
     return [*quote_tools(rt), *order_confirmation_tools(rt), *lookup_tools(rt), *pdf_tools(rt)]
 
 
+def _refusing_unknown_arguments(tool: Tool) -> Tool:
+    """A misspelt argument (`note` for `notes`) is refused by name instead of silently dropped: on a tool that
+    sends e-mail, a dropped `recipient` would send to someone else than the agent meant."""
+    loose = tool.fn_metadata.arg_model
+
+    class Arguments(loose):
+        model_config = ConfigDict(extra="forbid")  # merged with the base's config by pydantic
+
+    Arguments.__name__ = Arguments.__qualname__ = loose.__name__
+    strict: type[ArgModelBase] = Arguments
+    tool.fn_metadata.arg_model = strict
+    tool.parameters = strict.model_json_schema(by_alias=True)
+    return tool
+
+
 def build_tools(rt: Runtime) -> list[Tool]:
     """The tools the settings allow, ready to serve; read-only mode leaves out every tool that writes."""
     chosen = [t for t in all_tools(rt) if t.read_only or not rt.settings.read_only]
     return [
         compact_tool(
-            Tool.from_function(
-                spec.fn,
-                name=spec.name,
-                title=spec.title,
-                description=spec.description,
-                annotations=spec.annotations,
+            _refusing_unknown_arguments(
+                Tool.from_function(
+                    spec.fn,
+                    name=spec.name,
+                    title=spec.title,
+                    description=spec.description,
+                    annotations=spec.annotations,
+                )
             )
         )
         for spec in chosen

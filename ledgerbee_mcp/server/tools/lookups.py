@@ -4,10 +4,11 @@ and the invoice a conversion produced."""
 from typing import Annotated
 
 import anyio
+from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
-from ledgerbee_mcp.api import Customer
-from ledgerbee_mcp.server.errors import api_errors
+from ledgerbee_mcp.api import Customer, LedgerBeeError
+from ledgerbee_mcp.server.errors import api_errors, describe
 from ledgerbee_mcp.server.inputs import DocumentId, LimitArg, PageArg, SearchArg
 from ledgerbee_mcp.server.mapping import document_out
 from ledgerbee_mcp.server.outputs import (
@@ -44,14 +45,26 @@ def list_customers(rt: Runtime) -> ToolSpec:
             CustomerOut(id=c.id, name=c.name, email=c.email, currency=c.currency) for c in result.data
         ]
         if include_contacts:
+            failures: list[LedgerBeeError] = []
+
             async def fill(out: CustomerOut, customer: Customer) -> None:
-                with api_errors():
+                try:
                     contacts = await rt.client.customers.contacts(customer.id)
+                except LedgerBeeError as error:
+                    # Kept, not raised: raised inside the task group it would reach the agent wrapped in an
+                    # exception group, as a bare "Error executing tool".
+                    failures.append(error)
+                    return
                 out.contacts = [ContactOut(id=k.id, name=k.name, email=k.email) for k in contacts]
 
             async with anyio.create_task_group() as tg:
                 for out, customer in zip(items, result.data, strict=True):
                     tg.start_soon(fill, out, customer)
+            if failures:
+                raise ToolError(
+                    f"The customers were found, but their contacts could not be read: {describe(failures[0])} "
+                    "Call again, or without include_contacts."
+                )
         return CustomerPage(
             items=items,
             page=result.page,
