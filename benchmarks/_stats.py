@@ -6,7 +6,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-__all__ = ["Row", "Section", "fmt_ms", "markdown_table", "median", "p90", "text_table", "verdict"]
+__all__ = ["Row", "Section", "fmt_ms", "markdown_table", "median", "p90", "print_section", "text_table", "verdict"]
 
 
 def median(values: Sequence[float]) -> float:
@@ -81,3 +81,11 @@ def markdown_table(rows: Sequence[Row]) -> str:
     out = [line(_HEADERS), line(["---"] * len(_HEADERS))]
     out += [line(_cells(r)) for r in rows]
     return "\n".join(out)
+
+
+def print_section(section: Section) -> None:
+    """What a benchmark run on its own prints: its details, its table and its notes."""
+    print(section.details, end="\n\n")
+    print(text_table(section.rows))
+    for note in section.notes:
+        print(f"\nnote: {note}")

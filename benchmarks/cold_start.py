@@ -30,7 +30,7 @@ from pathlib import Path
 
 from benchmarks._machine import REPO_ROOT
 from benchmarks._processes import SERVER_ARGV, RawStdioSession, server_env
-from benchmarks._stats import Row, Section, fmt_ms, median, p90, text_table
+from benchmarks._stats import Row, Section, fmt_ms, median, p90, print_section
 
 __all__ = ["ImportEntry", "main", "parse_importtime", "run"]
 
@@ -349,10 +349,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=None, help="timed runs per server")
     args = parser.parse_args(argv)
     section = run(quick=args.quick, runs=args.runs)
-    print(section.details, end="\n\n")
-    print(text_table(section.rows))
-    for note in section.notes:
-        print(f"\nnote: {note}")
+    print_section(section)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ import httpx
 
 from benchmarks._documents import FULL_KEY, create_quotes, direct_client, ledgerbee_env
 from benchmarks._processes import SERVER_ARGV, RawStdioSession, sandbox_server, server_env
-from benchmarks._stats import Row, Section, text_table
+from benchmarks._stats import Row, Section, print_section
 
 __all__ = ["main", "run"]
 
@@ -215,10 +215,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="accepted for symmetry; sizes do not need repeats")
     args = parser.parse_args(argv)
     section = run(quick=args.quick)
-    print(section.details, end="\n\n")
-    print(text_table(section.rows))
-    for note in section.notes:
-        print(f"\nnote: {note}")
+    print_section(section)
 
 
 if __name__ == "__main__":

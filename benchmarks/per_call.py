@@ -35,7 +35,7 @@ from benchmarks._processes import (
     sandbox_server,
     server_env,
 )
-from benchmarks._stats import Row, Section, fmt_ms, median, p90, text_table
+from benchmarks._stats import Row, Section, fmt_ms, median, p90, print_section
 from ledgerbee_mcp.api import LedgerBeeClient
 
 __all__ = ["main", "run"]
@@ -172,10 +172,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--calls", type=int, default=None, help="timed calls per path")
     args = parser.parse_args(argv)
     section = run(quick=args.quick, calls=args.calls)
-    print(section.details, end="\n\n")
-    print(text_table(section.rows))
-    for note in section.notes:
-        print(f"\nnote: {note}")
+    print_section(section)
 
 
 if __name__ == "__main__":

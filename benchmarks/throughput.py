@@ -28,7 +28,7 @@ from mcp_types import ElicitRequestParams, ElicitResult
 
 from benchmarks._documents import direct_client, ledgerbee_env
 from benchmarks._processes import ledgerbee_params, sandbox_server
-from benchmarks._stats import Row, Section, fmt_ms, median, p90, text_table
+from benchmarks._stats import Row, Section, fmt_ms, median, p90, print_section
 from ledgerbee_mcp.sandbox.seed import CUSTOMER_FJORD_ID, PRICE_SUBSCRIPTION_ID, PRICE_WORKSHOP_ID
 
 __all__ = ["main", "run"]
@@ -225,10 +225,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--chains", type=int, default=None, help="chains per client")
     args = parser.parse_args(argv)
     section = run(quick=args.quick, clients=args.clients, chains=args.chains)
-    print(section.details, end="\n\n")
-    print(text_table(section.rows))
-    for note in section.notes:
-        print(f"\nnote: {note}")
+    print_section(section)
 
 
 if __name__ == "__main__":

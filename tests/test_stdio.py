@@ -17,11 +17,6 @@ from ledgerbee_mcp.sandbox import seed
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def _command() -> tuple[str, list[str]]:
     script = shutil.which("ledgerbee-mcp", path=str(Path(sys.executable).parent))
     return (script, ["--sandbox"]) if script else (sys.executable, ["-m", "ledgerbee_mcp", "--sandbox"])

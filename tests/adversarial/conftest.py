@@ -12,7 +12,6 @@ from typing import Any
 
 import httpx
 import pytest
-import stamina
 from hypothesis import HealthCheck, settings
 from mcp.server import MCPServer
 from starlette.applications import Starlette
@@ -37,19 +36,6 @@ settings.register_profile("long", parent=settings.get_profile("adversarial"), ma
 FUZZ = settings.get_profile("long" if os.environ.get("HYPOTHESIS_PROFILE") == "long" else "adversarial")
 
 _WATCHED_LOGGERS = ("ledgerbee_mcp", "httpx", "httpcore", "mcp", "stamina")
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(autouse=True)
-def _no_backoff_sleep() -> Iterator[None]:
-    # Backoff and Retry-After waits become 0 s; cap=True keeps the client's own attempt limit, so the number of
-    # attempts a fault costs is the real one.
-    with stamina.set_testing(True, attempts=1000, cap=True):
-        yield
 
 
 @pytest.fixture

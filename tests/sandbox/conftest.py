@@ -12,11 +12,6 @@ MakeClient = Callable[[str], httpx.AsyncClient]
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def app() -> Starlette:
     return create_app()
 

@@ -280,11 +280,6 @@ def _app() -> Any:
     return sandbox.create_app()
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def _answer_schema(spec: dict[str, Any], path: str, method: str, status: int) -> dict[str, Any]:
     response: Any = spec["paths"][path][method]["responses"][str(status)]
     if "$ref" in response:

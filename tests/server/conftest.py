@@ -17,11 +17,6 @@ from ledgerbee_mcp.server import build_server
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def sandbox_app() -> Starlette:
     return create_app(":memory:")
 

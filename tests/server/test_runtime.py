@@ -9,11 +9,6 @@ from ledgerbee_mcp.server.runtime import Runtime
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 async def test_a_document_lock_serialises_and_is_dropped_when_free() -> None:
     rt = Runtime.from_settings(Settings(sandbox=True))
     order: list[str] = []
