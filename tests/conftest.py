@@ -1,9 +1,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import stamina
+from starlette.applications import Starlette
+
+from ledgerbee_mcp.sandbox import create_app
 
 
 @pytest.fixture
@@ -17,3 +21,14 @@ def _no_backoff_sleep() -> Iterator[None]:
     # read_attempts as the attempt limit, so the number of attempts a fault costs under test is the real one.
     with stamina.set_testing(True, attempts=1000, cap=True):
         yield
+
+
+@pytest.fixture
+def sandbox_app() -> Starlette:
+    """A fresh in-memory sandbox, seeded."""
+    return create_app(":memory:")
+
+
+@pytest.fixture
+def audit_path(tmp_path: Path) -> Path:
+    return tmp_path / "audit.jsonl"

@@ -17,7 +17,6 @@ from mcp.server import MCPServer
 from starlette.applications import Starlette
 
 from ledgerbee_mcp.config import Secret, Settings
-from ledgerbee_mcp.sandbox import create_app
 from ledgerbee_mcp.server import build_server
 
 from . import _support
@@ -36,16 +35,6 @@ settings.register_profile("long", parent=settings.get_profile("adversarial"), ma
 FUZZ = settings.get_profile("long" if os.environ.get("HYPOTHESIS_PROFILE") == "long" else "adversarial")
 
 _WATCHED_LOGGERS = ("ledgerbee_mcp", "httpx", "httpcore", "mcp", "stamina")
-
-
-@pytest.fixture
-def sandbox_app() -> Starlette:
-    return create_app(":memory:")
-
-
-@pytest.fixture
-def audit_path(tmp_path: Path) -> Path:
-    return tmp_path / "audit.jsonl"
 
 
 @pytest.fixture

@@ -12,18 +12,8 @@ from mcp_types import ElicitResult
 from starlette.applications import Starlette
 
 from ledgerbee_mcp.config import Settings
-from ledgerbee_mcp.sandbox import FULL_KEY, create_app
+from ledgerbee_mcp.sandbox import FULL_KEY
 from ledgerbee_mcp.server import build_server
-
-
-@pytest.fixture
-def sandbox_app() -> Starlette:
-    return create_app(":memory:")
-
-
-@pytest.fixture
-def audit_path(tmp_path: Path) -> Path:
-    return tmp_path / "audit.jsonl"
 
 
 @pytest.fixture
