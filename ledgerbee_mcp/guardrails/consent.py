@@ -9,7 +9,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, Field
 
 from ledgerbee_mcp.config import ConfirmMode
-from ledgerbee_mcp.guardrails.audit import AuditLog, AuditRecord
+from ledgerbee_mcp.guardrails.audit import AuditLog
 from ledgerbee_mcp.guardrails.preview import Prepared, render_preview
 
 __all__ = ["ConfirmAction", "TokenPath", "ask_consent", "client_can_elicit"]
@@ -46,19 +46,7 @@ def ask_consent(
                 "client cannot ask one (no elicitation support). Nothing was done. Next step: use a client "
                 "that supports elicitation, or have the operator set LEDGERBEE_CONFIRM=auto."
             )
-            preview = prepared.preview
-            audit.record(
-                AuditRecord(
-                    action=prepared.action,
-                    document_type=prepared.view.doc_type,
-                    document_id=prepared.view.id,
-                    outcome="refused",
-                    reason=refusal,
-                    delivery_type=preview.delivery_type,
-                    recipient=preview.recipient.email if preview.recipient else None,
-                    target=preview.target,
-                )
-            )
+            audit.record(prepared.audit_record("refused", reason=refusal))
             raise ToolError(refusal)
         return TokenPath()
     return Elicit(render_preview(prepared), ConfirmAction)

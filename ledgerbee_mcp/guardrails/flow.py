@@ -13,7 +13,6 @@ from mcp.server.mcpserver import AcceptedElicitation, ElicitationResult
 from mcp.server.mcpserver.exceptions import ToolError
 
 from ledgerbee_mcp.api import APIError, ConvertResult, DocumentType, LedgerBeeError, OrderConfirmation, Quote
-from ledgerbee_mcp.guardrails.audit import AuditRecord
 from ledgerbee_mcp.guardrails.consent import ConfirmAction, TokenPath
 from ledgerbee_mcp.guardrails.preview import DocView, Prepared, view_of
 from ledgerbee_mcp.guardrails.tokens import TokenError
@@ -46,7 +45,6 @@ def _happened(action: str, before: DocView, after: DocView) -> bool:
 def _record(
     rt: Runtime,
     prepared: Prepared,
-    action: str,
     outcome: str,
     *,
     reason: str | None = None,
@@ -54,16 +52,9 @@ def _record(
     document_number: str | None = None,
     produced_document_id: str | None = None,
 ) -> None:
-    preview = prepared.preview
     rt.audit.record(
-        AuditRecord(
-            action=action,
-            document_type=prepared.view.doc_type,
-            document_id=prepared.view.id,
-            outcome=outcome,
-            delivery_type=preview.delivery_type,
-            recipient=preview.recipient.email if preview.recipient else None,
-            target=preview.target,
+        prepared.audit_record(
+            outcome,
             reason=reason,
             consent=consent,
             document_number=document_number,
@@ -89,7 +80,7 @@ async def run_guarded(
                 arguments=prepared.arguments,
                 fingerprint=prepared.fingerprint,
             )
-            _record(rt, prepared, spec.action, "confirmation_required")
+            _record(rt, prepared, "confirmation_required")
             return ActionResult(
                 outcome="confirmation_required",
                 message=(
@@ -109,13 +100,13 @@ async def run_guarded(
                 fingerprint=prepared.fingerprint,
             )
         except TokenError as error:
-            _record(rt, prepared, spec.action, "refused", reason=str(error))
+            _record(rt, prepared, "refused", reason=str(error))
             raise ToolError(f"Refused: {error}. Nothing was {verb}.") from None
         via = "token"
     elif isinstance(data, ConfirmAction) and data.confirm:
         via = "elicitation"
     else:
-        _record(rt, prepared, spec.action, "declined", reason=f"elicitation {consent.action}")
+        _record(rt, prepared, "declined", reason=f"elicitation {consent.action}")
         return ActionResult(
             outcome="declined",
             message=f"The person did not confirm ({consent.action}). Nothing was {verb}.",
@@ -132,7 +123,7 @@ async def run_guarded(
                 if again.fingerprint != prepared.fingerprint
                 else "the e-mail recipient changed after the preview"
             )
-            _record(rt, prepared, spec.action, "refused", reason=reason, consent=via)
+            _record(rt, prepared, "refused", reason=reason, consent=via)
             raise ToolError(f"Refused: {reason}. Nothing was {verb}. Call again to preview its current state.")
         produced: ConvertResult | None = None
         try:
@@ -140,7 +131,7 @@ async def run_guarded(
             produced = answer if isinstance(answer, ConvertResult) else None
         except APIError as error:
             # LedgerBee answered with an error: the action was not done.
-            _record(rt, prepared, spec.action, "refused", reason=describe(error), consent=via)
+            _record(rt, prepared, "refused", reason=describe(error), consent=via)
             raise ToolError(f"{describe(error)} Nothing was {verb}.") from None
         except LedgerBeeError as unknown:
             # OutcomeUnknown, an unreadable answer to a request that went out, a dropped connection: only a
@@ -149,7 +140,7 @@ async def run_guarded(
             try:
                 after = view_of(await spec.reread())
             except LedgerBeeError as error:
-                _record(rt, prepared, spec.action, "unknown", reason=describe(error), consent=via)
+                _record(rt, prepared, "unknown", reason=describe(error), consent=via)
                 return ActionResult(
                     outcome="unknown",
                     message=(
@@ -160,7 +151,7 @@ async def run_guarded(
                     preview=prepared.preview,
                 )
             if not _happened(spec.action, before, after):
-                _record(rt, prepared, spec.action, "not_done", reason=str(unknown), consent=via)
+                _record(rt, prepared, "not_done", reason=str(unknown), consent=via)
                 return ActionResult(
                     outcome="not_done",
                     message=(
@@ -210,7 +201,6 @@ def _done(
     _record(
         rt,
         prepared,
-        spec.action,
         "done",
         consent=via,
         document_number=after.number,

@@ -14,6 +14,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 
 from ledgerbee_mcp.api import Contact, Customer, OrderConfirmation, Quote
 from ledgerbee_mcp.config import Settings
+from ledgerbee_mcp.guardrails.audit import AuditRecord
 from ledgerbee_mcp.server.errors import api_errors
 from ledgerbee_mcp.server.outputs import ActionPreview, Recipient
 
@@ -111,6 +112,31 @@ class Prepared:
     fingerprint: str
     arguments: dict[str, object]
     """The arguments the confirmation binds (everything but the token)."""
+
+    def audit_record(
+        self,
+        outcome: str,
+        *,
+        reason: str | None = None,
+        consent: str | None = None,
+        document_number: str | None = None,
+        produced_document_id: str | None = None,
+    ) -> AuditRecord:
+        """The audit line for this action with this outcome."""
+        preview = self.preview
+        return AuditRecord(
+            action=self.action,
+            document_type=self.view.doc_type,
+            document_id=self.view.id,
+            outcome=outcome,
+            delivery_type=preview.delivery_type,
+            recipient=preview.recipient.email if preview.recipient else None,
+            target=preview.target,
+            reason=reason,
+            consent=consent,
+            document_number=document_number,
+            produced_document_id=produced_document_id,
+        )
 
 
 def _refuse(view: DocView, reason: str, next_step: str) -> ToolError:

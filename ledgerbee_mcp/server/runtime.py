@@ -1,4 +1,4 @@
-"""What the tools share: settings, the API client (opened by the server's lifespan), guardrail helpers."""
+"""What the tools share: settings, the API client (opened on the first call that needs it), guardrail helpers."""
 
 from __future__ import annotations
 
