@@ -24,6 +24,8 @@ __all__ = ["GuardedAction", "run_guarded"]
 
 logger = logging.getLogger("ledgerbee_mcp.guardrails")
 
+_PRODUCED_LABEL = {"invoice": "invoice", "order_confirmation": "order confirmation"}
+
 
 @dataclass(frozen=True)
 class GuardedAction:
@@ -33,7 +35,8 @@ class GuardedAction:
     reprepare: Callable[[], Awaitable[Prepared]]
     """Preflight again, under the document's lock, right before acting."""
     reread: Callable[[], Awaitable[Quote | OrderConfirmation]]
-    perform: Callable[[], Awaitable[Quote | OrderConfirmation | ConvertResult]]
+    perform: Callable[[Prepared], Awaitable[Quote | OrderConfirmation | ConvertResult]]
+    """Act on what the re-check under the lock prepared (a send passes its shown recipient explicitly)."""
 
 
 def _happened(action: str, before: DocView, after: DocView) -> bool:
@@ -127,7 +130,7 @@ async def run_guarded(
             raise ToolError(f"Refused: {reason}. Nothing was {verb}. Call again to preview its current state.")
         produced: ConvertResult | None = None
         try:
-            answer = await spec.perform()
+            answer = await spec.perform(again)
             produced = answer if isinstance(answer, ConvertResult) else None
         except APIError as error:
             # LedgerBee answered with an error: the action was not done.
@@ -214,7 +217,10 @@ def _done(
         if prepared.preview.recipient:
             message += f" E-mailed to {prepared.preview.recipient.email}."
     else:
-        message = f"Converted. The new {produced_type} {produced_id} is a draft; send it when ready."
+        message = (
+            f"Converted. LedgerBee produced {_PRODUCED_LABEL.get(produced_type or '', 'document')} {produced_id}; "
+            f"read it with get_{produced_type} for its status and number."
+        )
     if reconciled:
         message += " (LedgerBee's answer was lost; a re-read confirmed it happened.)"
     return ActionResult(

@@ -25,6 +25,7 @@ __all__ = ["DocView", "Prepared", "fingerprint", "prepare_convert", "prepare_sen
 
 DocType = Literal["quote", "order_confirmation"]
 _LABEL: dict[DocType, str] = {"quote": "quote", "order_confirmation": "order confirmation"}
+_TARGET_LABEL = {"orderConfirmation": "order confirmation", "invoice": "invoice"}
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,6 @@ class DocView:
     display_status: str
     valid_until: dt.date | None
     customer_id: str | None
-    customer_contact_id: str | None
     currency: str
     amount: Decimal
     line_count: int
@@ -71,7 +71,6 @@ def view_of(doc: Quote | OrderConfirmation) -> DocView:
         display_status=str(doc.display_status),
         valid_until=doc.valid_until if isinstance(doc, Quote) else None,
         customer_id=doc.customer_id,
-        customer_contact_id=doc.customer_contact_id,
         currency=doc.currency,
         amount=doc.amount,
         line_count=len(doc.lines),
@@ -91,7 +90,6 @@ def fingerprint(view: DocView) -> str:
         view.status,
         view.display_status,
         view.customer_id,
-        view.customer_contact_id,
         view.currency,
         str(view.amount),
         view.converted_to,
@@ -112,6 +110,11 @@ class Prepared:
     fingerprint: str
     arguments: dict[str, object]
     """The arguments the confirmation binds (everything but the token)."""
+
+    @property
+    def shown_recipient(self) -> str | None:
+        """The e-mail address the preview showed: a send passes exactly this to LedgerBee as `recipientEmail`."""
+        return self.preview.recipient.email if self.preview.recipient else None
 
     def audit_record(
         self,
@@ -194,9 +197,20 @@ def _domain_allowed(email: str, domains: tuple[str, ...]) -> bool:
     return any(host == d or host.endswith("." + d) for d in domains)
 
 
+def _candidates(contacts: list[Contact], customer: Customer | None) -> str:
+    rows = [f"{json.dumps(c.name or '', ensure_ascii=False)} <{c.email}> (contact)" for c in contacts if c.email]
+    if customer is not None and customer.email:
+        rows.append(f"{json.dumps(customer.name, ensure_ascii=False)} <{customer.email}> (the customer's address)")
+    return "; ".join(rows)
+
+
 async def _resolve_recipient(
     client: LedgerBeeClient, view: DocView, customer: Customer | None, explicit: str | None
 ) -> Recipient:
+    """The address the e-mail will go to, which the send then passes to LedgerBee as `recipientEmail`.
+
+    LedgerBee's answers do not say which contact a document has, so without `recipient_email` the server cannot
+    know whom LedgerBee would pick: where the customer has contacts with an e-mail it refuses to guess."""
     contacts: list[Contact] = []
     if view.customer_id is not None:
         with api_errors():
@@ -204,12 +218,15 @@ async def _resolve_recipient(
     known = {c.email.lower() for c in contacts if c.email}
     if explicit:
         return Recipient(email=explicit, source="argument", is_contact=explicit.lower() in known)
-    if view.customer_contact_id:
-        contact = next((c for c in contacts if c.id == view.customer_contact_id), None)
-        if contact is not None and contact.email:
-            return Recipient(email=contact.email, source="document contact", is_contact=True)
+    if known:
+        raise _refuse(
+            view,
+            "has more than one possible e-mail recipient, and LedgerBee's answers do not say which contact the "
+            f"{view.label} has; candidates: {_candidates(contacts, customer)}",
+            "ask the person which address to use and pass it as recipient_email",
+        )
     if customer is not None and customer.email:
-        return Recipient(email=customer.email, source="customer e-mail", is_contact=customer.email.lower() in known)
+        return Recipient(email=customer.email, source="customer e-mail", is_contact=False)
     raise _refuse(
         view,
         "has no e-mail recipient: no recipient_email was given, its contact has no e-mail, "
@@ -258,7 +275,10 @@ async def prepare_send(
                 "use a recipient in an allowed domain, or send with delivery_type Manual",
             )
         if not recipient.is_contact:
-            warnings.append(f"{recipient.email} is not yet a contact of the customer: LedgerBee will create it as one.")
+            warnings.append(
+                f"{recipient.email} is not yet a contact of the customer: LedgerBee will create it as a contact "
+                f"and link it to the {view.label}."
+            )
     preview = _base_preview(view, customer, warnings)
     preview.delivery_type = delivery_type
     preview.recipient = recipient
@@ -296,15 +316,18 @@ async def prepare_convert(
     if view.status == "rejected":
         raise _refuse(
             view,
-            "was rejected by the customer; only a sent or accepted quote converts "
-            "(LedgerBee would answer SALES_DOCUMENT_CONVERT_REQUIRES_SENT)",
-            "agree a new quote with the customer",
+            "was rejected by the customer, and a rejected quote does not convert "
+            "(LedgerBee would answer SALES_DOCUMENT_CONVERT_REQUIRES_SENT); sending it again keeps it rejected",
+            "if the customer has changed their mind, they accept it in LedgerBee's customer portal and it "
+            "converts then; otherwise create a new quote with what they agree to (create_quote), send it and "
+            "convert that one",
         )
     customer = await _customer(client, view)
     preview = _base_preview(view, customer, _common_warnings(view, today))
     preview.target = target
     preview.warnings.append(
-        f"The {view.label} becomes read-only; the new {target} starts as a draft with its own number on send."
+        f"The {view.label} becomes read-only and converts only once; LedgerBee creates the {_TARGET_LABEL[target]} "
+        f"from its fields and lines."
     )
     return Prepared(
         action="convert", view=view, preview=preview, fingerprint=fingerprint(view), arguments={"target": target}

@@ -11,8 +11,9 @@ import json
 from typing import Any, cast
 
 from mcp.server.mcpserver.tools import Tool
-from mcp.server.mcpserver.utilities.func_metadata import FuncMetadata
 from mcp_types import CallToolResult, InputRequiredResult, TextContent
+
+from ledgerbee_mcp.server._sdk import FuncMetadata
 
 __all__ = ["compact_schema", "compact_text", "compact_tool"]
 

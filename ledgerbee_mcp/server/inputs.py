@@ -9,7 +9,10 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 __all__ = [
+    "ClearArg",
+    "Clearable",
     "Currency",
+    "DepartmentId",
     "DocumentId",
     "EmailAddress",
     "LimitArg",
@@ -17,6 +20,7 @@ __all__ = [
     "OptionalText",
     "PageArg",
     "SearchArg",
+    "UpdateLines",
 ]
 
 _UUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
@@ -69,3 +73,18 @@ class LineArg(BaseModel):
 
 
 DateArg = dt.date
+
+UpdateLines = Annotated[
+    list[LineArg] | None,
+    Field(max_length=200, description="When given, replaces ALL lines (the full intended set)."),
+]
+DepartmentId = Annotated[
+    DocumentId | None, Field(description="Customer department id; LedgerBee does not show it when read.")
+]
+Clearable = Literal[
+    "valid_until", "customer_contact_id", "customer_department_id", "reference", "our_reference", "notes"
+]
+ClearArg = Annotated[
+    list[Clearable] | None,
+    Field(max_length=6, description="Fields to empty on purpose, e.g. [\"valid_until\"]."),
+]

@@ -77,7 +77,6 @@ def document_out(doc: AnyDocument) -> DocumentOut:
         valid_until=doc.valid_until if isinstance(doc, Quote) else None,
         due_date=doc.due_date if isinstance(doc, Invoice) else None,
         customer_id=doc.customer_id,
-        customer_contact_id=doc.customer_contact_id,
         currency=doc.currency,
         subtotal=doc.subtotal,
         vat=doc.vat,

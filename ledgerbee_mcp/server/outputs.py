@@ -75,7 +75,6 @@ class DocumentOut(BaseModel):
     valid_until: dt.date | None = None
     due_date: dt.date | None = None
     customer_id: str | None
-    customer_contact_id: str | None = None
     currency: str
     subtotal: DecimalString
     vat: DecimalString
@@ -110,7 +109,7 @@ class WriteResult(BaseModel):
 
 class Recipient(BaseModel):
     email: str
-    source: Literal["argument", "document contact", "customer e-mail"]
+    source: Literal["argument", "customer e-mail"]
     is_contact: bool
     """False when LedgerBee will create it as a new contact of the customer on send."""
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-from ledgerbee_mcp.server.errors import api_errors
 from ledgerbee_mcp.server.runtime import Runtime
 
 __all__ = ["PdfKind", "fetch_pdf", "pdf_uri"]
@@ -23,10 +22,10 @@ def pdf_uri(kind: PdfKind, document_id: str, *, draft: bool) -> str:
 
 
 async def fetch_pdf(rt: Runtime, kind: PdfKind, document_id: str, *, draft: bool) -> bytes:
-    with api_errors():
-        if kind == "quote":
-            return await rt.client.quotes.pdf(document_id, draft=draft)
-        if kind == "order_confirmation":
-            return await rt.client.order_confirmations.pdf(document_id, draft=draft)
-        # Invoices have no draft switch in the API: an invoice that is still a draft renders watermarked.
-        return await rt.client.invoices.pdf(document_id)
+    """The PDF; LedgerBee's errors pass through, for the tool or the resource to report in its own terms."""
+    if kind == "quote":
+        return await rt.client.quotes.pdf(document_id, draft=draft)
+    if kind == "order_confirmation":
+        return await rt.client.order_confirmations.pdf(document_id, draft=draft)
+    # Invoices have no draft switch in the API: an invoice that is still a draft renders watermarked.
+    return await rt.client.invoices.pdf(document_id)

@@ -6,7 +6,8 @@ from mcp.server import MCPServer
 from mcp_types import Completion, CompletionArgument, CompletionContext, PromptReference, ResourceTemplateReference
 
 from ledgerbee_mcp.api import LedgerBeeError
-from ledgerbee_mcp.server.pdfs import PdfKind, fetch_pdf
+from ledgerbee_mcp.server.crashes import resource_errors
+from ledgerbee_mcp.server.pdfs import PdfKind, fetch_pdf, pdf_uri
 from ledgerbee_mcp.server.runtime import Runtime
 
 __all__ = ["register_resources"]
@@ -27,7 +28,7 @@ def register_resources(server: MCPServer, rt: Runtime) -> None:
         mime_type="application/pdf",
     )
     async def quote_pdf(quote_id: str) -> bytes:
-        return await fetch_pdf(rt, "quote", quote_id, draft=False)
+        return await _read(rt, "quote", quote_id, draft=False)
 
     @server.resource(
         "ledgerbee://quotes/{quote_id}/draft.pdf",
@@ -37,7 +38,7 @@ def register_resources(server: MCPServer, rt: Runtime) -> None:
         mime_type="application/pdf",
     )
     async def quote_draft_pdf(quote_id: str) -> bytes:
-        return await fetch_pdf(rt, "quote", quote_id, draft=True)
+        return await _read(rt, "quote", quote_id, draft=True)
 
     @server.resource(
         "ledgerbee://order-confirmations/{order_confirmation_id}/pdf",
@@ -47,7 +48,7 @@ def register_resources(server: MCPServer, rt: Runtime) -> None:
         mime_type="application/pdf",
     )
     async def order_confirmation_pdf(order_confirmation_id: str) -> bytes:
-        return await fetch_pdf(rt, "order_confirmation", order_confirmation_id, draft=False)
+        return await _read(rt, "order_confirmation", order_confirmation_id, draft=False)
 
     @server.resource(
         "ledgerbee://order-confirmations/{order_confirmation_id}/draft.pdf",
@@ -57,7 +58,7 @@ def register_resources(server: MCPServer, rt: Runtime) -> None:
         mime_type="application/pdf",
     )
     async def order_confirmation_draft_pdf(order_confirmation_id: str) -> bytes:
-        return await fetch_pdf(rt, "order_confirmation", order_confirmation_id, draft=True)
+        return await _read(rt, "order_confirmation", order_confirmation_id, draft=True)
 
     @server.resource(
         "ledgerbee://invoices/{invoice_id}/pdf",
@@ -67,7 +68,7 @@ def register_resources(server: MCPServer, rt: Runtime) -> None:
         mime_type="application/pdf",
     )
     async def invoice_pdf(invoice_id: str) -> bytes:
-        return await fetch_pdf(rt, "invoice", invoice_id, draft=False)
+        return await _read(rt, "invoice", invoice_id, draft=False)
 
     @server.completion()
     async def complete(
@@ -81,6 +82,12 @@ def register_resources(server: MCPServer, rt: Runtime) -> None:
         ids = await _recent_ids(rt, kind)
         matches = [i for i in ids if i.startswith(argument.value)]
         return Completion(values=matches[:100], total=len(matches), has_more=len(matches) > 100)
+
+
+async def _read(rt: Runtime, kind: PdfKind, document_id: str, *, draft: bool) -> bytes:
+    uri = pdf_uri(kind, document_id, draft=draft)
+    async with resource_errors(uri):
+        return await fetch_pdf(rt, kind, document_id, draft=draft)
 
 
 async def _recent_ids(rt: Runtime, kind: PdfKind) -> list[str]:

@@ -15,6 +15,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from ledgerbee_mcp.config import Settings
 from ledgerbee_mcp.guardrails.audit import AuditLog
 from ledgerbee_mcp.guardrails.tokens import TokenSigner
+from ledgerbee_mcp.server.written import WrittenBodies
 
 if TYPE_CHECKING:
     from ledgerbee_mcp.api import LedgerBeeClient
@@ -37,6 +38,8 @@ class Runtime:
     audit: AuditLog
     connect: Callable[[], LedgerBeeClient] | None = None
     """Opens the API client; set by the server's lifespan while it runs."""
+    written: WrittenBodies = field(default_factory=WrittenBodies)
+    """What this server last wrote to each draft (what LedgerBee's answers do not show)."""
     _client: LedgerBeeClient | None = None
     _locks: dict[str, _DocumentLock] = field(default_factory=dict[str, _DocumentLock])
     _recent: dict[str, OrderedDict[str, None]] = field(default_factory=dict[str, OrderedDict[str, None]])

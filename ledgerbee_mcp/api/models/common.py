@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
-from enum import StrEnum
+import logging
+from decimal import Decimal
+from enum import Enum, StrEnum
 from typing import Annotated, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, ValidatorFunctionWrapHandler, WrapValidator
 from pydantic.alias_generators import to_camel
 
 __all__ = [
+    "OPEN_ENUM",
     "ConvertDocument",
     "ConvertRequest",
     "ConvertResult",
@@ -23,6 +25,13 @@ __all__ = [
     "LineInput",
     "LineType",
     "Money",
+    "OpenInvoiceStatus",
+    "OpenLineType",
+    "OpenOrderConfirmationDisplayStatus",
+    "OpenOrderConfirmationStatus",
+    "OpenPriceStatus",
+    "OpenQuoteDisplayStatus",
+    "OpenQuoteStatus",
     "OrderConfirmationConvertTarget",
     "OrderConfirmationDisplayStatus",
     "OrderConfirmationSortBy",
@@ -41,11 +50,13 @@ __all__ = [
     "VatRate",
 ]
 
-_CENT = Decimal("0.01")
+logger = logging.getLogger("ledgerbee_mcp.api")
 
 
 def _money_to_wire(value: Decimal) -> str:
-    return str(value.quantize(_CENT, rounding=ROUND_HALF_UP))
+    # Exactly what the caller gave, in plain notation ("1E+3" goes out as "1000"): rounding here would change
+    # an amount behind the caller's back, so deciding how many decimals are acceptable is the caller's job.
+    return format(value, "f")
 
 
 def _quantity_to_wire(value: Decimal) -> int | float:
@@ -56,13 +67,26 @@ def _quantity_to_wire(value: Decimal) -> int | float:
 
 
 Money = Annotated[Decimal, Field(allow_inf_nan=False), PlainSerializer(_money_to_wire, return_type=str)]
-"""An amount: `Decimal` here, a string with two decimals on the wire (rounded half-up when sent)."""
+"""An amount: `Decimal` here, a decimal string on the wire, exactly as given (never rounded on the way out)."""
 
 Quantity = Annotated[Decimal, Field(allow_inf_nan=False), PlainSerializer(_quantity_to_wire)]
 """A line quantity: `Decimal` here, a JSON number on the wire."""
 
 VatRate = Annotated[Decimal, Field(allow_inf_nan=False), PlainSerializer(str, return_type=str)]
 """A VAT rate in percent: `Decimal` here, a string such as `"25"` on the wire."""
+
+
+def _keep_unknown(value: object, handler: ValidatorFunctionWrapHandler) -> object:
+    result = handler(value)
+    if not isinstance(result, Enum):
+        # LedgerBee may add a status or line type before this client knows it: the document stays readable.
+        logger.warning("LedgerBee sent a value this client does not know: %r (kept as is)", result)
+    return result
+
+
+OPEN_ENUM = WrapValidator(_keep_unknown)
+"""Marks `Annotated[SomeEnum | str, Field(union_mode="left_to_right"), OPEN_ENUM]`: a known value becomes the
+enum member, an unknown one stays a plain string and is logged."""
 
 
 class RequestModel(BaseModel):
@@ -205,6 +229,16 @@ class PriceStatus(StrEnum):
     DISABLED = "disabled"
 
 
+_OPEN = Field(union_mode="left_to_right")
+
+OpenQuoteStatus = Annotated[QuoteStatus | str, _OPEN, OPEN_ENUM]
+OpenQuoteDisplayStatus = Annotated[QuoteDisplayStatus | str, _OPEN, OPEN_ENUM]
+OpenOrderConfirmationStatus = Annotated[OrderConfirmationStatus | str, _OPEN, OPEN_ENUM]
+OpenOrderConfirmationDisplayStatus = Annotated[OrderConfirmationDisplayStatus | str, _OPEN, OPEN_ENUM]
+OpenInvoiceStatus = Annotated[InvoiceStatus | str, _OPEN, OPEN_ENUM]
+OpenLineType = Annotated[LineType | str, _OPEN, OPEN_ENUM]
+OpenPriceStatus = Annotated[PriceStatus | str, _OPEN, OPEN_ENUM]
+
 T = TypeVar("T")
 
 
@@ -246,13 +280,11 @@ class Line(ResponseModel):
     """A document line in an answer; amounts are computed by the server."""
 
     id: str
-    """Line identifier."""
-    price_id: str | None = None
-    """Product price the line bills, if any."""
+    """Line identifier. (The answer does not say which product price a line bills.)"""
     description: str | None = None
     """Line text."""
-    line_type: LineType = LineType.PRODUCT
-    """`product`, `subscription` or `text`."""
+    line_type: OpenLineType = LineType.PRODUCT
+    """`product`, `subscription` or `text` (a value this client does not know is kept as a string)."""
     quantity: Quantity
     """Quantity."""
     unit_price: Money
@@ -362,11 +394,7 @@ class DocumentCommon(ResponseModel):
     notes: str | None = None
     """Notes."""
     customer_id: str | None = None
-    """Customer id."""
-    customer_contact_id: str | None = None
-    """Customer contact id (not in the published answer schema; None when the server omits it)."""
-    customer_department_id: str | None = None
-    """Customer department id (not in the published answer schema; None when the server omits it)."""
+    """Customer id. (The published answer has no contact or department: they can be set, not read back.)"""
     source_document_id: str | None = None
     """The document this one was converted from."""
     sent_at: dt.datetime | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TypeAlias
 
-from ledgerbee_mcp.api.models.common import DocumentCommon, DocumentType, InvoiceStatus, Line, Page
+from ledgerbee_mcp.api.models.common import DocumentCommon, DocumentType, Line, OpenInvoiceStatus, Page
 
 __all__ = ["Invoice", "InvoiceList", "InvoiceListItem"]
 
@@ -15,7 +15,7 @@ class InvoiceListItem(DocumentCommon):
 
     type: DocumentType = DocumentType.INVOICE
     """Always `invoice`."""
-    status: InvoiceStatus
+    status: OpenInvoiceStatus
     """Stored lifecycle status."""
     display_status: str
     """Status to display (kept as the server's string: the reference does not enumerate it for invoices)."""

@@ -8,7 +8,8 @@ from ledgerbee_mcp.api.models.common import (
     DocumentCommon,
     DocumentInputCommon,
     Line,
-    OrderConfirmationDisplayStatus,
+    OpenOrderConfirmationDisplayStatus,
+    OpenOrderConfirmationStatus,
     OrderConfirmationStatus,
     Page,
 )
@@ -25,9 +26,9 @@ __all__ = [
 class OrderConfirmationListItem(DocumentCommon):
     """An order confirmation as lists show it (without lines)."""
 
-    status: OrderConfirmationStatus
+    status: OpenOrderConfirmationStatus
     """Stored lifecycle status."""
-    display_status: OrderConfirmationDisplayStatus
+    display_status: OpenOrderConfirmationDisplayStatus
     """Status to display: `status`, or the derived `converted`."""
     converted_to_invoice_id: str | None = None
     """The invoice this order confirmation was converted into."""

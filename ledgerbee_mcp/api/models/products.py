@@ -6,7 +6,7 @@ from typing import TypeAlias
 
 from pydantic import Field
 
-from ledgerbee_mcp.api.models.common import LineType, Money, Page, PriceStatus, ResponseModel, VatRate
+from ledgerbee_mcp.api.models.common import LineType, Money, OpenLineType, OpenPriceStatus, Page, ResponseModel, VatRate
 
 __all__ = ["Price", "Product", "ProductList"]
 
@@ -26,9 +26,9 @@ class Price(ResponseModel):
     """Currency code."""
     vat_rate: VatRate
     """VAT rate in percent."""
-    line_type: LineType = LineType.PRODUCT
+    line_type: OpenLineType = LineType.PRODUCT
     """Line type a line with this price gets."""
-    status: PriceStatus
+    status: OpenPriceStatus
     """Only an `active` price can be put on a line."""
 
 

@@ -10,9 +10,9 @@ from ledgerbee_mcp.api.models.common import (
     DocumentInputCommon,
     DocumentType,
     Line,
+    OpenQuoteDisplayStatus,
+    OpenQuoteStatus,
     Page,
-    QuoteDisplayStatus,
-    QuoteStatus,
 )
 
 __all__ = ["Quote", "QuoteCreate", "QuoteList", "QuoteListItem", "QuoteUpdate"]
@@ -23,9 +23,9 @@ class QuoteListItem(DocumentCommon):
 
     type: DocumentType = DocumentType.QUOTE
     """Always `quote`."""
-    status: QuoteStatus
+    status: OpenQuoteStatus
     """Stored lifecycle status."""
-    display_status: QuoteDisplayStatus
+    display_status: OpenQuoteDisplayStatus
     """Status to display: `status`, or the derived `converted` / `expired`."""
     valid_until: dt.date | None = None
     """Last day the offer is valid."""

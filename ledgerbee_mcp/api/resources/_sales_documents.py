@@ -17,6 +17,7 @@ from ledgerbee_mcp.api.models.common import (
     OrderConfirmationConvertTarget,
     Page,
     QuoteConvertTarget,
+    RequestModel,
     SendRequest,
     SortOrder,
 )
@@ -145,10 +146,17 @@ class SalesDocumentResource(Resource, Generic[DocT, ItemT, CreateT, UpdateT, Sta
         target: QuoteConvertTarget | OrderConfirmationConvertTarget,
         document: ConvertDocument | None,
     ) -> ConvertResult:
-        body = ConvertRequest(target=target, document=document)
+        body = _dump(ConvertRequest(target=target))
+        if document is not None:
+            # An override field set to None goes out as null, so a caller can clear a copied value; a field
+            # never set stays out, so the source's value is copied.
+            override = document.model_dump(mode="json", by_alias=True, exclude_unset=True)
+            if document.lines is not None:
+                override["lines"] = [_dump(line) for line in document.lines]
+            body["document"] = override
         return await self._core.unsafe_write(
             self._item_path(document_id, "convert", what=f"{self._noun} id"),
-            _dump(body),
+            body,
             ConvertResult,
             expected="a conversion result {targetType, targetId}",
             action="convert",
@@ -161,5 +169,5 @@ class SalesDocumentResource(Resource, Generic[DocT, ItemT, CreateT, UpdateT, Sta
         return await self._core.get_pdf(self._item_path(document_id, "pdf", what=f"{self._noun} id"), params=params)
 
 
-def _dump(body: DocumentInputCommon | SendRequest | ConvertRequest) -> dict[str, object]:
+def _dump(body: RequestModel) -> dict[str, object]:
     return body.model_dump(mode="json", by_alias=True, exclude_none=True)

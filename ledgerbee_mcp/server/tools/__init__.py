@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from mcp.server.mcpserver.tools import Tool
-from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase
 from pydantic import ConfigDict
 
+from ledgerbee_mcp.server._sdk import ArgModelBase
 from ledgerbee_mcp.server.compact import compact_tool
+from ledgerbee_mcp.server.crashes import crash_safe
 from ledgerbee_mcp.server.runtime import Runtime
 from ledgerbee_mcp.server.tools.lookups import lookup_tools
 from ledgerbee_mcp.server.tools.order_confirmations import order_confirmation_tools
@@ -41,14 +42,16 @@ def build_tools(rt: Runtime) -> list[Tool]:
     """The tools the settings allow, ready to serve; read-only mode leaves out every tool that writes."""
     chosen = [t for t in all_tools(rt) if t.read_only or not rt.settings.read_only]
     return [
-        compact_tool(
-            _refusing_unknown_arguments(
-                Tool.from_function(
-                    spec.fn,
-                    name=spec.name,
-                    title=spec.title,
-                    description=spec.description,
-                    annotations=spec.annotations,
+        crash_safe(
+            compact_tool(
+                _refusing_unknown_arguments(
+                    Tool.from_function(
+                        spec.fn,
+                        name=spec.name,
+                        title=spec.title,
+                        description=spec.description,
+                        annotations=spec.annotations,
+                    )
                 )
             )
         )

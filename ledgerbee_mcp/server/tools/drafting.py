@@ -1,13 +1,38 @@
-"""What create and update share for both document types: lines, the merge of a partial update, next steps."""
+"""What create and update share for both document types: lines, and an update that changes exactly what the
+agent asked.
+
+LedgerBee's PATCH replaces the editable fields and the lines wholesale, and its answers do not show the contact,
+the department or which product price a line bills. So an update never rebuilds those from a read: it takes them
+from the agent, or from the body this server itself last wrote while the document is unchanged since
+(`server/written.py`), and otherwise refuses, naming what is missing and where to find it.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+
 from mcp.server.mcpserver.exceptions import ToolError
 
-from ledgerbee_mcp.api import Line, LineInput, LineType, OrderConfirmation, Quote
-from ledgerbee_mcp.server.inputs import LineArg
+from ledgerbee_mcp.api import (
+    DocumentInputCommon,
+    Line,
+    LineInput,
+    LineType,
+    OrderConfirmation,
+    OrderConfirmationUpdate,
+    Quote,
+    QuoteUpdate,
+)
+from ledgerbee_mcp.server.errors import api_errors
+from ledgerbee_mcp.server.inputs import Clearable, LineArg
+from ledgerbee_mcp.server.runtime import Runtime
 
-__all__ = ["line_inputs", "lines_from_document", "merge_text"]
+__all__ = ["Changes", "line_inputs", "remember_written", "update_document"]
+
+DraftKind = Literal["quote", "order_confirmation"]
+_LABEL: dict[DraftKind, str] = {"quote": "quote", "order_confirmation": "order confirmation"}
 
 
 def line_inputs(lines: list[LineArg]) -> list[LineInput]:
@@ -32,25 +57,140 @@ def line_inputs(lines: list[LineArg]) -> list[LineInput]:
     return out
 
 
-def _line_input(line: Line) -> LineInput:
-    if line.line_type is LineType.TEXT:
-        return LineInput(description=line.description, line_type=LineType.TEXT)
-    return LineInput(
-        price_id=line.price_id,
-        description=line.description,
-        line_type=line.line_type,
-        quantity=line.quantity,
-        unit_price=line.unit_price,
+@dataclass(frozen=True)
+class Changes:
+    """What the agent asked to change; None leaves a field alone, `clear` empties it."""
+
+    lines: list[LineArg] | None = None
+    date: dt.date | None = None
+    valid_until: dt.date | None = None
+    currency: str | None = None
+    customer_contact_id: str | None = None
+    customer_department_id: str | None = None
+    reference: str | None = None
+    our_reference: str | None = None
+    notes: str | None = None
+    clear: frozenset[Clearable] = frozenset()
+
+    def check(self) -> None:
+        both = sorted(name for name in self.clear if getattr(self, name) not in (None, ""))
+        if both:
+            raise ToolError(
+                f"{', '.join(both)}: given a value and also listed in clear; do one or the other. Nothing was changed."
+            )
+
+    def text(self, name: Literal["reference", "our_reference", "notes"], current: str | None) -> str | None:
+        """An omitted text keeps the current value; an empty string or `clear` empties it."""
+        new: str | None = getattr(self, name)
+        if name in self.clear:
+            return None
+        if new is None:
+            return current
+        return new or None
+
+
+def remember_written(rt: Runtime, doc: Quote | OrderConfirmation, body: DocumentInputCommon) -> None:
+    """Keep what was sent, bound to LedgerBee's `updatedAt` for it, for the next update of this draft."""
+    rt.written.put(doc.id, doc.updated_at, body)
+
+
+def _describe_line(index: int, line: Line) -> str:
+    if line.line_type == LineType.TEXT:
+        return f"{index + 1}) text {line.description!r}"
+    return (
+        f"{index + 1}) {line.description!r} {line.quantity} x {line.unit_price} (VAT {line.vat_rate}%, "
+        f"{line.line_type})"
     )
 
 
-def lines_from_document(doc: Quote | OrderConfirmation) -> list[LineInput]:
-    """The document's lines as a request would state them, all fields explicit, so a resend is exact."""
-    return [_line_input(line) for line in doc.lines]
+def _missing(kind: DraftKind, current: Quote | OrderConfirmation, changes: Changes) -> list[str]:
+    missing: list[str] = []
+    if changes.lines is None:
+        current_lines = "; ".join(_describe_line(i, ln) for i, ln in enumerate(current.lines)) or "none"
+        missing.append(
+            "lines: the full set of lines (for a priced line its price_id, see list_products; a line without one "
+            "is a free line at 25 % VAT). LedgerBee's answers do not say which product price a line bills, so the "
+            f"current lines cannot be sent back unchanged. Current lines: {current_lines}"
+        )
+    if changes.customer_contact_id is None and "customer_contact_id" not in changes.clear:
+        missing.append(
+            "customer_contact_id: the contact the document is for (list_customers with include_contacts shows "
+            'them), or clear: ["customer_contact_id"] for none'
+        )
+    if changes.customer_department_id is None and "customer_department_id" not in changes.clear:
+        missing.append(
+            "customer_department_id: the customer's department, if the document has one (ask the person), or "
+            'clear: ["customer_department_id"] for none'
+        )
+    if missing:
+        label = _LABEL[kind]
+        missing.insert(
+            0,
+            f"Nothing was changed. LedgerBee replaces a {label}'s fields and lines wholesale on update, and does not "
+            f"show some of them when read, so leaving them out would clear them or turn priced lines into free "
+            f"lines. This server knows them only for a {label} it created or last updated itself, unchanged since; "
+            f"for this one, pass them in this call:",
+        )
+    return missing
 
 
-def merge_text(new: str | None, old: str | None) -> str | None:
-    """Omitted keeps the current value; an empty string clears it."""
-    if new is None:
-        return old
-    return new or None
+def _fields(
+    kind: DraftKind, current: Quote | OrderConfirmation, known: DocumentInputCommon | None, changes: Changes
+) -> dict[str, object]:
+    if known is None:
+        missing = _missing(kind, current, changes)
+        if missing:
+            raise ToolError("\n- ".join(missing))
+    customer_id = current.customer_id or (known.customer_id if known else None)
+    if customer_id is None:
+        raise ToolError(f"LedgerBee's answer names no customer for {_LABEL[kind]} {current.id}. Nothing was changed.")
+
+    def linked(name: Literal["customer_contact_id", "customer_department_id"]) -> str | None:
+        if name in changes.clear:
+            return None
+        given: str | None = getattr(changes, name)
+        if given is not None:
+            return given
+        return getattr(known, name) if known is not None else None
+
+    lines = line_inputs(changes.lines) if changes.lines is not None else list(known.lines) if known else []
+    fields: dict[str, object] = {
+        "customer_id": customer_id,
+        "date": changes.date or current.date,
+        "lines": lines,
+        "currency": changes.currency or current.currency,
+        "customer_contact_id": linked("customer_contact_id"),
+        "customer_department_id": linked("customer_department_id"),
+        "reference": changes.text("reference", current.reference),
+        "our_reference": changes.text("our_reference", current.our_reference),
+        "notes": changes.text("notes", current.notes),
+    }
+    if isinstance(current, Quote):
+        fields["valid_until"] = None if "valid_until" in changes.clear else changes.valid_until or current.valid_until
+    return fields
+
+
+async def update_document(
+    rt: Runtime, kind: DraftKind, document_id: str, changes: Changes
+) -> Quote | OrderConfirmation:
+    """Read, merge and PATCH under the document's lock, so no send or convert of it runs in between."""
+    changes.check()
+    async with rt.locked(document_id):
+        doc: Quote | OrderConfirmation
+        body: DocumentInputCommon
+        if kind == "quote":
+            with api_errors():
+                quote = await rt.client.quotes.get(document_id)
+            body = QuoteUpdate.model_validate(_fields(kind, quote, rt.written.get(quote.id, quote.updated_at), changes))
+            with api_errors():
+                doc = await rt.client.quotes.update(document_id, body)
+        else:
+            with api_errors():
+                oc = await rt.client.order_confirmations.get(document_id)
+            body = OrderConfirmationUpdate.model_validate(
+                _fields(kind, oc, rt.written.get(oc.id, oc.updated_at), changes)
+            )
+            with api_errors():
+                doc = await rt.client.order_confirmations.update(document_id, body)
+        remember_written(rt, doc, body)
+    return doc

@@ -4,6 +4,7 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from mcp.server.mcpserver import Context, Elicit, ElicitationResult, Resolve
+from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
 from ledgerbee_mcp.api import (
@@ -12,7 +13,6 @@ from ledgerbee_mcp.api import (
     OrderConfirmationCreate,
     OrderConfirmationDisplayStatus,
     OrderConfirmationSortBy,
-    OrderConfirmationUpdate,
     SortOrder,
 )
 from ledgerbee_mcp.guardrails.consent import ConfirmAction, TokenPath, ask_consent
@@ -20,11 +20,22 @@ from ledgerbee_mcp.guardrails.flow import GuardedAction, run_guarded
 from ledgerbee_mcp.guardrails.preflight import preflight_convert, preflight_send
 from ledgerbee_mcp.guardrails.preview import Prepared
 from ledgerbee_mcp.server.errors import api_errors
-from ledgerbee_mcp.server.inputs import Currency, DocumentId, EmailAddress, LimitArg, LineArg, OptionalText, PageArg
+from ledgerbee_mcp.server.inputs import (
+    ClearArg,
+    Currency,
+    DepartmentId,
+    DocumentId,
+    EmailAddress,
+    LimitArg,
+    LineArg,
+    OptionalText,
+    PageArg,
+    UpdateLines,
+)
 from ledgerbee_mcp.server.mapping import document_out, page_out, write_result
 from ledgerbee_mcp.server.outputs import ActionResult, DocumentOut, DocumentPage, WriteResult
 from ledgerbee_mcp.server.runtime import Runtime
-from ledgerbee_mcp.server.tools.drafting import line_inputs, lines_from_document, merge_text
+from ledgerbee_mcp.server.tools.drafting import Changes, line_inputs, remember_written, update_document
 from ledgerbee_mcp.server.tools.spec import ACTION, CREATE, READ, UPDATE, ToolSpec
 
 __all__ = ["order_confirmation_tools"]
@@ -119,6 +130,7 @@ def create_order_confirmation(rt: Runtime) -> ToolSpec:
         )
         with api_errors():
             doc = await rt.client.order_confirmations.create(body)
+        remember_written(rt, doc, body)
         rt.remember("order_confirmation", doc.id)
         return write_result(doc, "Check the draft PDF, then send_order_confirmation when the person agrees.")
 
@@ -136,41 +148,42 @@ def create_order_confirmation(rt: Runtime) -> ToolSpec:
 def update_order_confirmation(rt: Runtime) -> ToolSpec:
     async def update_order_confirmation(
         order_confirmation_id: OcId,
-        lines: Annotated[
-            list[LineArg] | None,
-            Field(max_length=200, description="When given, replaces ALL lines; omit to keep the current lines."),
-        ] = None,
+        lines: UpdateLines = None,
         date: Annotated[dt.date | None, Field(description="New document date, YYYY-MM-DD.")] = None,
         currency: Annotated[Currency | None, Field(description="New currency code.")] = None,
         customer_contact_id: ContactId = None,
+        customer_department_id: DepartmentId = None,
         reference: Reference = None,
         our_reference: OurReference = None,
         notes: Notes = None,
+        clear: ClearArg = None,
     ) -> WriteResult:
-        with api_errors():
-            current = await rt.client.order_confirmations.get(order_confirmation_id)
-        body = OrderConfirmationUpdate(
-            customer_id=current.customer_id or "",
-            date=date or current.date,
-            lines=line_inputs(lines) if lines is not None else lines_from_document(current),
-            currency=currency or current.currency,
-            customer_contact_id=customer_contact_id or current.customer_contact_id,
-            customer_department_id=current.customer_department_id,
-            reference=merge_text(reference, current.reference),
-            our_reference=merge_text(our_reference, current.our_reference),
-            notes=merge_text(notes, current.notes),
+        changes = Changes(
+            lines=lines,
+            date=date,
+            currency=currency,
+            customer_contact_id=customer_contact_id,
+            customer_department_id=customer_department_id,
+            reference=reference,
+            our_reference=our_reference,
+            notes=notes,
+            clear=frozenset(clear or ()),
         )
-        with api_errors():
-            doc = await rt.client.order_confirmations.update(order_confirmation_id, body)
+        if "valid_until" in changes.clear:
+            raise ToolError("clear: an order confirmation has no valid_until. Nothing was changed.")
+        doc = await update_document(rt, "order_confirmation", order_confirmation_id, changes)
         return write_result(doc, "Check it with get_order_confirmation or the draft PDF before sending.")
 
     return ToolSpec(
         update_order_confirmation,
         "update_order_confirmation",
         "Update an order confirmation",
-        "Change an order confirmation that is not converted. Only the fields you pass change; `lines`, when "
-        "given, replace all lines. Its status is not changed here (use send_order_confirmation). A converted "
-        "one is read-only (SALES_DOCUMENT_LOCKED_CONVERTED). The same call twice gives the same result.",
+        "Change an order confirmation that is not converted. Only the fields you pass change, `clear` empties "
+        "the ones it names, and `lines`, when given, replace all lines. LedgerBee does not show its contact, "
+        "department or line prices when read: for one this server did not create or last update itself, pass "
+        "lines, customer_contact_id and customer_department_id (or clear them), else it refuses and says what "
+        "is missing. Its status is not changed here (use send_order_confirmation). A converted one is "
+        "read-only (SALES_DOCUMENT_LOCKED_CONVERTED).",
         UPDATE,
     )
 
@@ -212,8 +225,10 @@ def send_order_confirmation(rt: Runtime) -> ToolSpec:
             action="send",
             reprepare=lambda: prepare(order_confirmation_id, delivery_type, recipient_email),
             reread=lambda: rt.client.order_confirmations.get(order_confirmation_id),
-            perform=lambda: rt.client.order_confirmations.send(
-                order_confirmation_id, delivery_type=DeliveryType(delivery_type), recipient_email=recipient_email
+            perform=lambda checked: rt.client.order_confirmations.send(
+                order_confirmation_id,
+                delivery_type=DeliveryType(delivery_type),
+                recipient_email=checked.shown_recipient,
             ),
         )
         return await run_guarded(rt, spec, prepared, approval, confirmation_token)
@@ -253,7 +268,7 @@ def convert_order_confirmation(rt: Runtime) -> ToolSpec:
             action="convert",
             reprepare=lambda: prepare(order_confirmation_id),
             reread=lambda: rt.client.order_confirmations.get(order_confirmation_id),
-            perform=lambda: rt.client.order_confirmations.convert(
+            perform=lambda _: rt.client.order_confirmations.convert(
                 order_confirmation_id, target=OrderConfirmationConvertTarget.INVOICE
             ),
         )

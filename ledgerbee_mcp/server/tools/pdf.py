@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 from mcp_types import BlobResourceContents, CallToolResult, EmbeddedResource, ResourceLink, TextContent
 from pydantic import Field
 
+from ledgerbee_mcp.server.errors import api_errors
 from ledgerbee_mcp.server.inputs import DocumentId
 from ledgerbee_mcp.server.outputs import PdfOut
 from ledgerbee_mcp.server.pdfs import fetch_pdf, pdf_uri
@@ -23,7 +24,8 @@ def get_document_pdf(rt: Runtime) -> ToolSpec:
             bool, Field(description="Quote/order confirmation: a watermarked DRAFT preview, before sending.")
         ] = False,
     ) -> Annotated[CallToolResult, PdfOut]:
-        data = await fetch_pdf(rt, document_type, document_id, draft=draft)
+        with api_errors():
+            data = await fetch_pdf(rt, document_type, document_id, draft=draft)
         uri = pdf_uri(document_type, document_id, draft=draft and document_type != "invoice")
         embedded = len(data) <= rt.settings.pdf_inline_max_bytes
         info = PdfOut(uri=uri, size_bytes=len(data), embedded=embedded)

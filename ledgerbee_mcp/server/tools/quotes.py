@@ -12,7 +12,6 @@ from ledgerbee_mcp.api import (
     QuoteCreate,
     QuoteDisplayStatus,
     QuoteSortBy,
-    QuoteUpdate,
     SortOrder,
 )
 from ledgerbee_mcp.guardrails.consent import ConfirmAction, TokenPath, ask_consent
@@ -20,11 +19,22 @@ from ledgerbee_mcp.guardrails.flow import GuardedAction, run_guarded
 from ledgerbee_mcp.guardrails.preflight import preflight_convert, preflight_send
 from ledgerbee_mcp.guardrails.preview import Prepared
 from ledgerbee_mcp.server.errors import api_errors
-from ledgerbee_mcp.server.inputs import Currency, DocumentId, EmailAddress, LimitArg, LineArg, OptionalText, PageArg
+from ledgerbee_mcp.server.inputs import (
+    ClearArg,
+    Currency,
+    DepartmentId,
+    DocumentId,
+    EmailAddress,
+    LimitArg,
+    LineArg,
+    OptionalText,
+    PageArg,
+    UpdateLines,
+)
 from ledgerbee_mcp.server.mapping import document_out, page_out, write_result
 from ledgerbee_mcp.server.outputs import ActionResult, DocumentOut, DocumentPage, WriteResult
 from ledgerbee_mcp.server.runtime import Runtime
-from ledgerbee_mcp.server.tools.drafting import line_inputs, lines_from_document, merge_text
+from ledgerbee_mcp.server.tools.drafting import Changes, line_inputs, remember_written, update_document
 from ledgerbee_mcp.server.tools.spec import ACTION, CREATE, READ, UPDATE, ToolSpec
 
 __all__ = ["quote_tools"]
@@ -126,6 +136,7 @@ def create_quote(rt: Runtime) -> ToolSpec:
         )
         with api_errors():
             doc = await rt.client.quotes.create(body)
+        remember_written(rt, doc, body)
         rt.remember("quote", doc.id)
         return write_result(doc, NEXT_AFTER_DRAFT)
 
@@ -143,43 +154,42 @@ def create_quote(rt: Runtime) -> ToolSpec:
 def update_quote(rt: Runtime) -> ToolSpec:
     async def update_quote(
         quote_id: QuoteId,
-        lines: Annotated[
-            list[LineArg] | None,
-            Field(max_length=200, description="When given, replaces ALL lines; omit to keep the current lines."),
-        ] = None,
+        lines: UpdateLines = None,
         date: Annotated[dt.date | None, Field(description="New quote date, YYYY-MM-DD.")] = None,
         valid_until: ValidUntil = None,
         currency: Annotated[Currency | None, Field(description="New currency code.")] = None,
         customer_contact_id: ContactId = None,
+        customer_department_id: DepartmentId = None,
         reference: Reference = None,
         our_reference: OurReference = None,
         notes: Notes = None,
+        clear: ClearArg = None,
     ) -> WriteResult:
-        with api_errors():
-            current = await rt.client.quotes.get(quote_id)
-        body = QuoteUpdate(
-            customer_id=current.customer_id or "",
-            date=date or current.date,
-            lines=line_inputs(lines) if lines is not None else lines_from_document(current),
-            valid_until=valid_until or current.valid_until,
-            currency=currency or current.currency,
-            customer_contact_id=customer_contact_id or current.customer_contact_id,
-            customer_department_id=current.customer_department_id,
-            reference=merge_text(reference, current.reference),
-            our_reference=merge_text(our_reference, current.our_reference),
-            notes=merge_text(notes, current.notes),
+        changes = Changes(
+            lines=lines,
+            date=date,
+            valid_until=valid_until,
+            currency=currency,
+            customer_contact_id=customer_contact_id,
+            customer_department_id=customer_department_id,
+            reference=reference,
+            our_reference=our_reference,
+            notes=notes,
+            clear=frozenset(clear or ()),
         )
-        with api_errors():
-            doc = await rt.client.quotes.update(quote_id, body)
+        doc = await update_document(rt, "quote", quote_id, changes)
         return write_result(doc, "Check it with get_quote or the draft PDF before sending.")
 
     return ToolSpec(
         update_quote,
         "update_quote",
         "Update a quote",
-        "Change a quote that is not converted. Only the fields you pass change; `lines`, when given, replace "
-        "all lines. A sent quote stays sent (its number is kept) and is not re-sent. A converted quote is "
-        "read-only (SALES_DOCUMENT_LOCKED_CONVERTED). The same call twice gives the same result.",
+        "Change a quote that is not converted. Only the fields you pass change, `clear` empties the ones it "
+        "names, and `lines`, when given, replace all lines. LedgerBee does not show a quote's contact, "
+        "department or line prices when read: for a quote this server did not create or last update itself, "
+        "pass lines, customer_contact_id and customer_department_id (or clear them), else it refuses and says "
+        "what is missing. A sent quote stays sent (its number is kept) and is not re-sent. A converted quote "
+        "is read-only (SALES_DOCUMENT_LOCKED_CONVERTED).",
         UPDATE,
     )
 
@@ -216,8 +226,8 @@ def send_quote(rt: Runtime) -> ToolSpec:
             action="send",
             reprepare=lambda: prepare(quote_id, delivery_type, recipient_email),
             reread=lambda: rt.client.quotes.get(quote_id),
-            perform=lambda: rt.client.quotes.send(
-                quote_id, delivery_type=DeliveryType(delivery_type), recipient_email=recipient_email
+            perform=lambda checked: rt.client.quotes.send(
+                quote_id, delivery_type=DeliveryType(delivery_type), recipient_email=checked.shown_recipient
             ),
         )
         return await run_guarded(rt, spec, prepared, approval, confirmation_token)
@@ -260,7 +270,7 @@ def convert_quote(rt: Runtime) -> ToolSpec:
             action="convert",
             reprepare=lambda: prepare(quote_id, target),
             reread=lambda: rt.client.quotes.get(quote_id),
-            perform=lambda: rt.client.quotes.convert(quote_id, target=QuoteConvertTarget(target)),
+            perform=lambda _: rt.client.quotes.convert(quote_id, target=QuoteConvertTarget(target)),
         )
         return await run_guarded(rt, spec, prepared, approval, confirmation_token)
 

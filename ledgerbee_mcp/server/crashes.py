@@ -1,0 +1,74 @@
+"""An unexpected failure still gets an answer the agent can act on: what failed, what it means for LedgerBee's
+data, and where the details are. Never the SDK's bare "Error executing tool X" or "Error creating resource".
+
+Only the exception's type leaves the process; its text (which may quote an answer, or worse a credential) stays
+in the server's log.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError
+from mcp.server.mcpserver.tools import Tool
+
+from ledgerbee_mcp.api import LedgerBeeError, NotFoundError
+from ledgerbee_mcp.server._sdk import UnexpectedToolError
+from ledgerbee_mcp.server.errors import describe
+
+__all__ = ["CrashSafeTool", "crash_safe", "resource_errors"]
+
+logger = logging.getLogger("ledgerbee_mcp.server")
+
+_LOG = "The details are in this server's log (its standard error; LEDGERBEE_LOG_LEVEL=INFO shows more)."
+
+
+def _effect(tool: Tool) -> str:
+    hints = tool.annotations
+    if hints is not None and hints.read_only_hint:
+        return "Nothing was changed in LedgerBee."
+    if hints is not None and hints.destructive_hint:
+        return (
+            "Whether LedgerBee was asked to act is in the audit log: read the document before trying again, so "
+            "nothing is sent or converted twice."
+        )
+    return "Read the document before trying again, to see whether the change was made."
+
+
+class CrashSafeTool(Tool):
+    """The SDK's tool, with a crash reported as a `ToolError` that says what it means."""
+
+    async def run(self, arguments: dict[str, Any], context: Context[Any, Any], convert_result: bool = False) -> Any:
+        try:
+            return await super().run(arguments, context, convert_result)
+        except UnexpectedToolError as crash:
+            cause = crash.__cause__ or crash
+            logger.exception("tool %s failed unexpectedly", self.name, exc_info=cause)
+            raise ToolError(
+                f"{self.name} failed inside this server ({type(cause).__name__}). {_effect(self)} {_LOG}"
+            ) from crash
+
+
+def crash_safe(tool: Tool) -> CrashSafeTool:
+    return CrashSafeTool.model_construct(**dict(tool))
+
+
+@asynccontextmanager
+async def resource_errors(uri: str) -> AsyncGenerator[None]:
+    """LedgerBee's 404 becomes the -32602 "not found" error with LedgerBee's text; any other failure a
+    `ResourceError` that says what failed."""
+    try:
+        yield
+    except (ResourceError, ToolError):
+        raise
+    except NotFoundError as error:
+        raise ResourceNotFoundError(f"{uri}: {describe(error)}") from None
+    except LedgerBeeError as error:
+        raise ResourceError(f"{uri}: {describe(error)}") from None
+    except Exception as crash:
+        logger.exception("reading %s failed unexpectedly", uri)
+        raise ResourceError(f"{uri}: reading it failed inside this server ({type(crash).__name__}). {_LOG}") from None
