@@ -278,7 +278,7 @@ def convert_order_confirmation(rt: Runtime) -> ToolSpec:
         convert_order_confirmation,
         "convert_order_confirmation",
         "Convert an order confirmation to an invoice",
-        "Convert a sent order confirmation into a draft invoice, copying its fields and lines. Cannot be "
+        "Convert a sent order confirmation into an invoice; LedgerBee copies its fields and lines. Cannot be "
         "undone: the order confirmation becomes read-only and converts only once. The server checks it first "
         "and shows a preview; the person confirms in the client, or the answer is confirmation_required with a "
         "confirmation_token to pass back after the person agrees. Returns the invoice id (see get_invoice).",

@@ -1,0 +1,418 @@
+"""The tools are correct against answers shaped exactly as LedgerBee documents them.
+
+The documented answers do not show a document's contact, its department, nor which product price a line bills.
+What LedgerBee really stored is read from the sandbox's control endpoint, never from what the server says.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+from mcp import Client
+from mcp.server import MCPServer
+from mcp.shared.exceptions import MCPError
+from mcp_types import CallToolResult
+from starlette.applications import Starlette
+
+from ledgerbee_mcp.config import ConfirmMode, Settings
+from ledgerbee_mcp.sandbox import FULL_KEY, seed
+from ledgerbee_mcp.server import build_server
+from tests.server.conftest import approve
+
+pytestmark = pytest.mark.anyio
+
+MakeServer = Callable[..., MCPServer]
+
+
+def ok(result: CallToolResult) -> dict[str, Any]:
+    assert not result.is_error, result.content
+    assert result.structured_content is not None
+    return result.structured_content
+
+
+def error_text(result: CallToolResult) -> str:
+    assert result.is_error, result.structured_content
+    return " ".join(getattr(block, "text", "") for block in result.content)
+
+
+async def stored(sandbox: httpx.AsyncClient, kind: str, doc_id: str) -> dict[str, Any]:
+    response = await sandbox.get(f"/_sandbox/documents/{kind}/{doc_id}")
+    response.raise_for_status()
+    return response.json()
+
+
+async def outbox(sandbox: httpx.AsyncClient) -> list[dict[str, Any]]:
+    return (await sandbox.get("/_sandbox/outbox")).json()["data"]
+
+
+async def foreign_quote(sandbox: httpx.AsyncClient, **extra: Any) -> str:
+    """A quote made outside this server (in LedgerBee's UI, say): with a contact and a 0 % VAT priced line."""
+    body = {
+        "customerId": seed.CUSTOMER_FJORD_ID,
+        "customerContactId": seed.CONTACT_METTE_ID,
+        "date": "2026-11-20",
+        "lines": [{"priceId": seed.PRICE_EXPORT_ID, "quantity": 1}],
+    } | extra
+    response = await sandbox.post("/v1/quotes", json=body)
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+# -- updates change exactly what the agent asked ------------------------------------------------------------------
+
+
+async def test_an_update_of_only_the_notes_keeps_price_links_contact_and_vat(
+    client: Client, sandbox: httpx.AsyncClient
+) -> None:
+    created = ok(
+        await client.call_tool(
+            "create_quote",
+            {
+                "customer_id": seed.CUSTOMER_FJORD_ID,
+                "customer_contact_id": seed.CONTACT_METTE_ID,
+                "lines": [{"price_id": seed.PRICE_EXPORT_ID}, {"price_id": seed.PRICE_WORKSHOP_ID, "quantity": 2}],
+            },
+        )
+    )
+    before = await stored(sandbox, "quotes", created["id"])
+
+    updated = ok(await client.call_tool("update_quote", {"quote_id": created["id"], "notes": "Thanks!"}))
+
+    after = await stored(sandbox, "quotes", created["id"])
+    assert after["notes"] == "Thanks!"
+    assert after["customerContactId"] == seed.CONTACT_METTE_ID
+    assert [ln["priceId"] for ln in after["lines"]] == [seed.PRICE_EXPORT_ID, seed.PRICE_WORKSHOP_ID]
+    assert [ln["vatRate"] for ln in after["lines"]] == [ln["vatRate"] for ln in before["lines"]]
+    assert updated["vat"] == created["vat"]
+    assert updated["amount"] == created["amount"]
+
+
+async def test_an_update_of_a_quote_this_server_did_not_write_names_what_is_missing_and_changes_nothing(
+    client: Client, sandbox: httpx.AsyncClient
+) -> None:
+    qid = await foreign_quote(sandbox)
+    before = await stored(sandbox, "quotes", qid)
+
+    text = error_text(await client.call_tool("update_quote", {"quote_id": qid, "notes": "Thanks!"}))
+
+    assert "Nothing was changed" in text
+    for missing in ("lines", "customer_contact_id", "customer_department_id", "list_products", "list_customers"):
+        assert missing in text
+    assert await stored(sandbox, "quotes", qid) == before
+
+
+async def test_an_update_that_gives_what_cannot_be_read_back_works(client: Client, sandbox: httpx.AsyncClient) -> None:
+    qid = await foreign_quote(sandbox)
+
+    ok(
+        await client.call_tool(
+            "update_quote",
+            {
+                "quote_id": qid,
+                "notes": "Thanks!",
+                "lines": [{"price_id": seed.PRICE_EXPORT_ID}],
+                "customer_contact_id": seed.CONTACT_METTE_ID,
+                "clear": ["customer_department_id"],
+            },
+        )
+    )
+
+    after = await stored(sandbox, "quotes", qid)
+    assert after["notes"] == "Thanks!"
+    assert after["customerContactId"] == seed.CONTACT_METTE_ID
+    assert after["customerDepartmentId"] is None
+    assert [ln["priceId"] for ln in after["lines"]] == [seed.PRICE_EXPORT_ID]
+    assert after["vat"] == "0.00"
+
+
+async def test_after_a_send_the_update_needs_the_unreadable_fields_again(
+    client: Client, sandbox: httpx.AsyncClient
+) -> None:
+    created = ok(
+        await client.call_tool(
+            "create_quote", {"customer_id": seed.CUSTOMER_FJORD_ID, "lines": [{"price_id": seed.PRICE_EXPORT_ID}]}
+        )
+    )
+    ok(await client.call_tool("send_quote", {"quote_id": created["id"], "delivery_type": "Manual"}))
+
+    text = error_text(await client.call_tool("update_quote", {"quote_id": created["id"], "notes": "later"}))
+
+    assert "Nothing was changed" in text
+    assert (await stored(sandbox, "quotes", created["id"]))["notes"] is None
+
+
+async def test_clear_empties_a_field_and_leaving_it_out_keeps_it(client: Client, sandbox: httpx.AsyncClient) -> None:
+    created = ok(
+        await client.call_tool(
+            "create_quote",
+            {
+                "customer_id": seed.CUSTOMER_FJORD_ID,
+                "customer_contact_id": seed.CONTACT_METTE_ID,
+                "valid_until": "2027-01-31",
+                "reference": "PO-1",
+                "lines": [{"price_id": seed.PRICE_WORKSHOP_ID}],
+            },
+        )
+    )
+    qid = created["id"]
+
+    ok(await client.call_tool("update_quote", {"quote_id": qid, "notes": "kept the rest"}))
+    kept = await stored(sandbox, "quotes", qid)
+    assert (kept["validUntil"], kept["reference"], kept["customerContactId"]) == (
+        "2027-01-31",
+        "PO-1",
+        seed.CONTACT_METTE_ID,
+    )
+
+    ok(await client.call_tool("update_quote", {"quote_id": qid, "clear": ["valid_until", "customer_contact_id"]}))
+    cleared = await stored(sandbox, "quotes", qid)
+    assert cleared["validUntil"] is None
+    assert cleared["customerContactId"] is None
+    assert cleared["reference"] == "PO-1"
+    assert cleared["notes"] == "kept the rest"
+
+
+async def test_a_field_both_given_and_cleared_is_refused(client: Client, sandbox: httpx.AsyncClient) -> None:
+    created = ok(
+        await client.call_tool(
+            "create_quote", {"customer_id": seed.CUSTOMER_FJORD_ID, "lines": [{"price_id": seed.PRICE_WORKSHOP_ID}]}
+        )
+    )
+    before = await stored(sandbox, "quotes", created["id"])
+    text = error_text(
+        await client.call_tool(
+            "update_quote", {"quote_id": created["id"], "notes": "x", "clear": ["notes"]}
+        )
+    )
+    assert "notes" in text
+    assert "Nothing was changed" in text
+    assert await stored(sandbox, "quotes", created["id"]) == before
+
+
+class _Gate(httpx.AsyncBaseTransport):
+    """Holds every send request until released, and records when each request starts."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.started: list[str] = []
+        self.send_arrived = anyio.Event()
+        self.release = anyio.Event()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.started.append(f"{request.method} {request.url.path}")
+        if request.method == "POST" and request.url.path.endswith("/send"):
+            self.send_arrived.set()
+            await self.release.wait()
+        return await self.inner.handle_async_request(request)
+
+
+async def test_an_update_waits_for_a_send_of_the_same_document(
+    sandbox_app: Starlette, sandbox: httpx.AsyncClient, audit_path: Any
+) -> None:
+    gate = _Gate(httpx.ASGITransport(app=sandbox_app))
+    server = build_server(Settings(sandbox=True, audit_log=audit_path), transport=gate)
+    async with Client(server, elicitation_callback=approve) as c:
+        qid = ok(
+            await c.call_tool(
+                "create_quote", {"customer_id": seed.CUSTOMER_FJORD_ID, "lines": [{"price_id": seed.PRICE_WORKSHOP_ID}]}
+            )
+        )["id"]
+        results: dict[str, CallToolResult] = {}
+
+        async def call(name: str, args: dict[str, Any]) -> None:
+            results[name] = await c.call_tool(name, args)
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(call, "send_quote", {"quote_id": qid, "delivery_type": "Manual"})
+            await gate.send_arrived.wait()
+            begun = len(gate.started)
+            tg.start_soon(call, "update_quote", {"quote_id": qid, "notes": "while sending"})
+            await anyio.wait_all_tasks_blocked()
+            # The send holds the document's lock: the update has not even read the quote yet.
+            assert gate.started[begun:] == []
+            gate.release.set()
+
+    ok(results["send_quote"])
+    # By then the quote was sent (updatedAt moved), so the update refuses rather than guess; nothing overlapped.
+    assert "Nothing was changed" in error_text(results["update_quote"])
+    assert (await stored(sandbox, "quotes", qid))["notes"] is None
+
+
+# -- the e-mail goes to the address the preview showed --------------------------------------------------------------
+
+
+async def test_an_email_send_refuses_to_guess_between_contacts_and_lists_the_candidates(
+    client: Client, sandbox: httpx.AsyncClient
+) -> None:
+    # LedgerBee would e-mail the document's contact (Mette), which no documented answer reveals.
+    qid = await foreign_quote(sandbox)
+
+    text = error_text(await client.call_tool("send_quote", {"quote_id": qid, "delivery_type": "Email"}))
+
+    assert "Mette Larsen" in text
+    assert seed.CONTACT_METTE_EMAIL in text
+    assert seed.CUSTOMER_FJORD_EMAIL in text
+    assert "recipient_email" in text
+    assert await outbox(sandbox) == []
+    assert (await stored(sandbox, "quotes", qid))["status"] == "draft"
+
+
+async def test_the_email_goes_to_the_recipient_the_preview_showed(
+    make_server: MakeServer, sandbox: httpx.AsyncClient
+) -> None:
+    qid = await foreign_quote(sandbox)
+    args = {"quote_id": qid, "delivery_type": "Email", "recipient_email": seed.CUSTOMER_FJORD_EMAIL}
+    async with Client(make_server(confirm=ConfirmMode.TOKEN)) as c:
+        first = ok(await c.call_tool("send_quote", args))
+        assert first["preview"]["recipient"]["email"] == seed.CUSTOMER_FJORD_EMAIL
+        ok(await c.call_tool("send_quote", args | {"confirmation_token": first["confirmation_token"]}))
+    assert [m["to"] for m in await outbox(sandbox)] == [seed.CUSTOMER_FJORD_EMAIL]
+
+
+async def test_the_preview_says_when_ledgerbee_will_create_a_contact_and_only_then(
+    make_server: MakeServer, sandbox: httpx.AsyncClient
+) -> None:
+    async with Client(make_server(confirm=ConfirmMode.TOKEN)) as c:
+        bolge = ok(
+            await c.call_tool(
+                "create_quote", {"customer_id": seed.CUSTOMER_BOLGE_ID, "lines": [{"price_id": seed.PRICE_WORKSHOP_ID}]}
+            )
+        )["id"]
+        fjord = ok(
+            await c.call_tool(
+                "create_quote", {"customer_id": seed.CUSTOMER_FJORD_ID, "lines": [{"price_id": seed.PRICE_WORKSHOP_ID}]}
+            )
+        )["id"]
+        # Bølge has no contacts: its own address is used, passed explicitly, and becomes a contact.
+        args = {"quote_id": bolge, "delivery_type": "Email"}
+        first = ok(await c.call_tool("send_quote", args))
+        assert first["preview"]["recipient"] == {
+            "email": seed.CUSTOMER_BOLGE_EMAIL,
+            "source": "customer e-mail",
+            "is_contact": False,
+        }
+        assert any("LedgerBee will create it as a contact" in w for w in first["preview"]["warnings"])
+        ok(await c.call_tool("send_quote", args | {"confirmation_token": first["confirmation_token"]}))
+
+        known = ok(
+            await c.call_tool(
+                "send_quote", {"quote_id": fjord, "delivery_type": "Email", "recipient_email": seed.CONTACT_METTE_EMAIL}
+            )
+        )
+        assert not any("create" in w for w in known["preview"]["warnings"])
+
+    assert [m["to"] for m in await outbox(sandbox)] == [seed.CUSTOMER_BOLGE_EMAIL]
+    contacts = (await sandbox.get(f"/v1/customers/{seed.CUSTOMER_BOLGE_ID}/contacts")).json()["data"]
+    assert [c["email"] for c in contacts] == [seed.CUSTOMER_BOLGE_EMAIL]
+
+
+# -- inputs the client must not round ------------------------------------------------------------------------------
+
+
+async def test_a_unit_price_with_more_decimals_than_accepted_is_refused_with_the_reason(
+    client: Client, sandbox: httpx.AsyncClient
+) -> None:
+    result = await client.call_tool(
+        "create_quote",
+        {
+            "customer_id": seed.CUSTOMER_FJORD_ID,
+            "lines": [{"description": "Consulting", "unit_price": "10.005"}],
+        },
+    )
+    text = error_text(result)
+    assert "unit_price" in text
+    assert "2 decimal places" in text
+    assert (await sandbox.get("/v1/quotes")).json()["total"] == 0
+
+
+# -- what the tools tell the person --------------------------------------------------------------------------------
+
+
+async def test_convert_texts_do_not_claim_the_produced_document_is_a_draft(
+    client: Client, sandbox: httpx.AsyncClient
+) -> None:
+    tools = {t.name: t for t in (await client.list_tools()).tools}
+    for name in ("convert_quote", "convert_order_confirmation"):
+        assert "draft order confirmation" not in (tools[name].description or "")
+        assert "draft invoice" not in (tools[name].description or "")
+
+    qid = ok(
+        await client.call_tool(
+            "create_quote", {"customer_id": seed.CUSTOMER_FJORD_ID, "lines": [{"price_id": seed.PRICE_WORKSHOP_ID}]}
+        )
+    )["id"]
+    ok(await client.call_tool("send_quote", {"quote_id": qid, "delivery_type": "Manual"}))
+    done = ok(await client.call_tool("convert_quote", {"quote_id": qid, "target": "invoice"}))
+    assert done["outcome"] == "done"
+    assert "draft" not in done["message"]
+    assert done["produced_document_id"] in done["message"]
+
+
+async def test_a_rejected_quotes_convert_refusal_does_not_send_the_user_round_in_circles(
+    client: Client, sandbox: httpx.AsyncClient
+) -> None:
+    qid = ok(
+        await client.call_tool(
+            "create_quote", {"customer_id": seed.CUSTOMER_FJORD_ID, "lines": [{"price_id": seed.PRICE_WORKSHOP_ID}]}
+        )
+    )["id"]
+    ok(await client.call_tool("send_quote", {"quote_id": qid, "delivery_type": "Manual"}))
+    assert (await sandbox.post(f"/_sandbox/quotes/{qid}/reject")).status_code == 200
+
+    text = error_text(await client.call_tool("convert_quote", {"quote_id": qid, "target": "invoice"}))
+
+    assert "rejected" in text
+    assert "send_quote" not in text
+    assert "send it first" not in text
+    assert "create_quote" in text
+
+
+# -- no generic errors ---------------------------------------------------------------------------------------------
+
+
+class _Broken(httpx.AsyncBaseTransport):
+    """A transport that fails in a way no part of the client expects."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        raise RuntimeError(f"internal detail {FULL_KEY}")
+
+
+async def test_an_unexpected_failure_is_explained_without_its_details(audit_path: Any) -> None:
+    server = build_server(Settings(sandbox=True, audit_log=audit_path), transport=_Broken())
+    async with Client(server) as c:
+        text = error_text(await c.call_tool("list_customers", {}))
+        send = error_text(
+            await c.call_tool("send_quote", {"quote_id": str(uuid.uuid4()), "delivery_type": "Manual"})
+        )
+    assert text != "Error executing tool list_customers"
+    assert "list_customers failed inside this server (RuntimeError)" in text
+    assert "Nothing was changed" in text
+    assert "log" in text
+    assert "send_quote failed inside this server" in send
+    assert "audit log" in send
+    for leaked in ("internal detail", FULL_KEY):
+        assert leaked not in text
+        assert leaked not in send
+
+
+async def test_the_pdf_of_an_unknown_document_is_invalid_params_with_ledgerbees_404(client: Client) -> None:
+    with pytest.raises(MCPError) as raised:
+        await client.read_resource(f"ledgerbee://quotes/{uuid.uuid4()}/pdf")
+    assert raised.value.error.code == -32602
+    assert "404" in raised.value.error.message
+
+
+async def test_a_pdf_resource_that_fails_unexpectedly_says_what_failed(audit_path: Any) -> None:
+    server = build_server(Settings(sandbox=True, audit_log=audit_path), transport=_Broken())
+    async with Client(server) as c:
+        with pytest.raises(MCPError) as raised:
+            await c.read_resource(f"ledgerbee://invoices/{uuid.uuid4()}/pdf")
+    assert raised.value.error.code == -32603
+    assert "failed inside this server (RuntimeError)" in raised.value.error.message
+    assert "Error creating resource" not in raised.value.error.message
+    assert FULL_KEY not in raised.value.error.message
