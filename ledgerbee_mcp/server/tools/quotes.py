@@ -279,7 +279,8 @@ def convert_quote(rt: Runtime) -> ToolSpec:
         "convert_quote",
         "Convert a quote",
         "Convert a sent or accepted quote into an order confirmation or an invoice (converting is how a quote "
-        "reaches the books); LedgerBee copies its fields and lines. Cannot be undone: the quote becomes read-only and converts only once. The server "
+        "reaches the books); LedgerBee copies its fields and lines. Cannot be undone: the quote becomes "
+        "read-only and converts only once. The server "
         "checks the quote first and shows a preview; the person confirms in the client, or the answer is "
         "confirmation_required with a confirmation_token to pass back, with the same arguments, after the "
         "person agrees. Returns the produced document's id.",
