@@ -9,9 +9,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ledgerbee_mcp.paths import state_dir
+from ledgerbee_mcp.paths import default_sandbox_db
 
-__all__ = ["DEFAULT_BASE_URL", "ConfigError", "ConfirmMode", "Secret", "Settings"]
+__all__ = ["DEFAULT_BASE_URL", "ConfigError", "ConfirmMode", "Secret", "Settings", "sandbox_db"]
 
 DEFAULT_BASE_URL = "https://api.ledgerbee.com/api"
 SANDBOX_API_KEY = "lb_sandbox_full"  # the sandbox's published demo key, not a secret
@@ -96,6 +96,13 @@ def _domains(env: Mapping[str, str]) -> tuple[str, ...]:
     return tuple(domains)
 
 
+def sandbox_db(env: Mapping[str, str]) -> str:
+    """`LEDGERBEE_SANDBOX_DB`, else the default file in the state directory."""
+    raw = env.get("LEDGERBEE_SANDBOX_DB", "").strip()
+    # SQLite does not expand "~", a shell does not either inside a client's JSON config.
+    return str(Path(raw).expanduser()) if raw else str(default_sandbox_db())
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the server can be told, with the defaults a new user gets."""
@@ -105,7 +112,7 @@ class Settings:
     access_token: Secret | None = None
     sandbox: bool = False
     """Serve against an embedded, in-process sandbox instead of the real API."""
-    sandbox_db: str = field(default_factory=lambda: str(state_dir() / "sandbox.sqlite3"))
+    sandbox_db: str = field(default_factory=lambda: str(default_sandbox_db()))
     confirm: ConfirmMode = ConfirmMode.AUTO
     read_only: bool = False
     allow_email: bool = True
@@ -142,13 +149,12 @@ class Settings:
         if secret and len(secret) < 32:
             raise ConfigError("LEDGERBEE_CONFIRM_SECRET must be at least 32 characters")
         audit = env.get("LEDGERBEE_AUDIT_LOG", "").strip()
-        defaults = cls()
         return cls(
             base_url=base_url,
             api_key=Secret(api_key) if api_key else None,
             access_token=Secret(access_token) if access_token else None,
             sandbox=sandbox,
-            sandbox_db=env.get("LEDGERBEE_SANDBOX_DB", "").strip() or defaults.sandbox_db,
+            sandbox_db=sandbox_db(env),
             confirm=confirm,
             read_only=_flag(env, "LEDGERBEE_READ_ONLY", False),
             allow_email=_flag(env, "LEDGERBEE_ALLOW_EMAIL", True),

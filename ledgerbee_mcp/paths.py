@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-__all__ = ["state_dir"]
+__all__ = ["default_sandbox_db", "make_parent_dir", "state_dir"]
 
 _APP = "ledgerbee-mcp"
 
@@ -26,3 +26,15 @@ def state_dir() -> Path:
         return Path.home() / "Library" / "Application Support" / _APP
     base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
     return Path(base) / _APP
+
+
+def default_sandbox_db() -> Path:
+    """The sandbox's SQLite file when neither `--db` nor `LEDGERBEE_SANDBOX_DB` says otherwise."""
+    return state_dir() / "sandbox.sqlite3"
+
+
+def make_parent_dir(db: str) -> None:
+    """Create the folder a SQLite file goes in: SQLite creates the file but not its folder, so a first run
+    on a new machine could not open the database."""
+    if db != ":memory:":
+        Path(db).parent.mkdir(parents=True, exist_ok=True)

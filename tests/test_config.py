@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from ledgerbee_mcp.config import DEFAULT_BASE_URL, ConfigError, ConfirmMode, Secret, Settings
+from ledgerbee_mcp.config import DEFAULT_BASE_URL, ConfigError, ConfirmMode, Secret, Settings, sandbox_db
+from ledgerbee_mcp.paths import make_parent_dir
 
 KEY = {"LEDGERBEE_API_KEY": "lb_live_abcdef123456"}
 
@@ -153,3 +154,31 @@ def test_settings_repr_hides_credentials() -> None:
     text = repr(settings)
     assert "supersecret" not in text
     assert "confirm-secret" not in text
+
+
+def test_sandbox_db_defaults_to_the_state_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEDGERBEE_STATE_DIR", str(tmp_path / "state"))
+    expected = str(tmp_path / "state" / "sandbox.sqlite3")
+    assert sandbox_db({}) == expected
+    assert Settings.from_env({}, sandbox=True).sandbox_db == expected
+    assert Settings().sandbox_db == expected
+
+
+def test_sandbox_db_expands_the_home_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert sandbox_db({"LEDGERBEE_SANDBOX_DB": " ~/sb.sqlite3 "}) == str(tmp_path / "sb.sqlite3")
+    assert sandbox_db({"LEDGERBEE_SANDBOX_DB": ":memory:"}) == ":memory:"
+
+
+def test_make_parent_dir_creates_every_missing_folder(tmp_path: Path) -> None:
+    db = tmp_path / "a" / "b" / "sandbox.sqlite3"
+    make_parent_dir(str(db))
+    make_parent_dir(str(db))  # a second run finds it there
+    assert db.parent.is_dir()
+    assert not db.exists()  # SQLite creates the file itself
+
+
+def test_make_parent_dir_leaves_memory_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    make_parent_dir(":memory:")
+    assert list(tmp_path.iterdir()) == []
