@@ -1,17 +1,31 @@
-"""`ledgerbee-mcp`: serve MCP over stdio, run the local sandbox, or walk through the demo."""
+"""`ledgerbee-mcp`: serve MCP over stdio, run the local sandbox, or walk through the demo.
+
+This is the composition root: the only place (with the demo) that reaches the sandbox, so the server itself
+never depends on it and the real path never loads it.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from ledgerbee_mcp import __version__
-from ledgerbee_mcp.config import ConfigError, Settings
+from ledgerbee_mcp.config import ConfigError, Settings, sandbox_db
+from ledgerbee_mcp.paths import make_parent_dir
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["main"]
+
+# What the `sandbox` extra adds, checked before anything starts: without it a user would get a traceback, or
+# (fpdf2 being imported only when a PDF is drawn) a server that fails halfway through the demo.
+_SANDBOX_MODULES = ("fpdf", "starlette", "uvicorn")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -29,7 +43,9 @@ def _parser() -> argparse.ArgumentParser:
     sandbox = sub.add_parser("sandbox", help="run the local LedgerBee API sandbox over HTTP")
     sandbox.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     sandbox.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
-    sandbox.add_argument("--db", default=None, help="SQLite file, or :memory: (default: in the state directory)")
+    sandbox.add_argument(
+        "--db", default=None, help="SQLite file, or :memory: (default: $LEDGERBEE_SANDBOX_DB, else the state directory)"
+    )
     demo = sub.add_parser("demo", help="walk quote -> order confirmation -> invoice through MCP tool calls")
     demo.add_argument("--out", default="ledgerbee-demo", help="folder for the PDFs (default ./ledgerbee-demo)")
     return parser
@@ -43,24 +59,91 @@ def _configure_logging() -> None:
     )
 
 
+def _fail(message: str) -> int:
+    print(f"ledgerbee-mcp: {message}", file=sys.stderr)
+    return 2
+
+
+def _sandbox_extra_missing(how: str) -> bool:
+    if all(importlib.util.find_spec(name) is not None for name in _SANDBOX_MODULES):
+        return False
+    _fail(
+        "the sandbox needs the 'sandbox' extra: pip install 'ledgerbee-mcp[sandbox]'"
+        f" (or run uvx --from 'ledgerbee-mcp[sandbox]' ledgerbee-mcp {how})"
+    )
+    return True
+
+
+def _db_folder_ready(db: str) -> bool:
+    try:
+        make_parent_dir(db)
+    except OSError as error:
+        _fail(f"cannot create the folder for the sandbox database {db}: {error}")
+        return False
+    return True
+
+
+def _sandbox_transport(db: str) -> Callable[[], httpx.AsyncBaseTransport]:
+    def connect() -> httpx.AsyncBaseTransport:
+        # Built on the first tool call, as the real client is, so `--sandbox` starts as fast as the real server.
+        import sqlite3
+
+        import httpx
+        from mcp.server.mcpserver.exceptions import ToolError
+
+        from ledgerbee_mcp.sandbox import create_app
+
+        try:
+            app = create_app(db)
+        except sqlite3.Error as error:
+            raise ToolError(
+                f"The sandbox database {db} cannot be opened ({error}); point LEDGERBEE_SANDBOX_DB at a writable file."
+            ) from error
+        return httpx.ASGITransport(app=app)
+
+    return connect
+
+
+def _run_sandbox(host: str, port: int, db: str) -> int:
+    import sqlite3
+
+    from ledgerbee_mcp.sandbox import serve
+
+    try:
+        serve(host=host, port=port, db=db)
+    except sqlite3.Error as error:
+        return _fail(f"cannot open the sandbox database {db}: {error}")
+    return 0
+
+
+def _run_stdio(sandbox: bool) -> int:
+    try:
+        settings = Settings.from_env(sandbox=sandbox)
+    except ConfigError as error:
+        return _fail(str(error))
+    transport = None
+    if sandbox:
+        if _sandbox_extra_missing("--sandbox") or not _db_folder_ready(settings.sandbox_db):
+            return 2
+        transport = _sandbox_transport(settings.sandbox_db)
+    from ledgerbee_mcp.server import build_server
+
+    build_server(settings, transport=transport).run("stdio")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _configure_logging()
     if args.command == "sandbox":
-        from ledgerbee_mcp.sandbox import serve
-
-        serve(host=args.host, port=args.port, db=args.db or str(Settings(sandbox=True).sandbox_db))
-        return 0
+        db = args.db or sandbox_db(os.environ)
+        if _sandbox_extra_missing("sandbox") or not _db_folder_ready(db):
+            return 2
+        return _run_sandbox(args.host, args.port, db)
     if args.command == "demo":
+        if _sandbox_extra_missing("demo"):
+            return 2
         from ledgerbee_mcp.demo import run_demo
 
         return run_demo(args.out)
-    try:
-        settings = Settings.from_env(sandbox=args.sandbox)
-    except ConfigError as error:
-        print(f"ledgerbee-mcp: {error}", file=sys.stderr)
-        return 2
-    from ledgerbee_mcp.server import build_server
-
-    build_server(settings).run("stdio")
-    return 0
+    return _run_stdio(args.sandbox)

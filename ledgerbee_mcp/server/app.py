@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 from mcp.server import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
 
 from ledgerbee_mcp import __version__
 from ledgerbee_mcp.config import SANDBOX_API_KEY, Settings
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
     import httpx
 
     from ledgerbee_mcp.api import LedgerBeeClient
+
+    TransportSource = httpx.AsyncBaseTransport | Callable[[], httpx.AsyncBaseTransport]
 
 __all__ = ["INSTRUCTIONS", "build_server"]
 
@@ -42,17 +45,17 @@ LedgerBee pre-sales chain: quote -> order confirmation -> invoice.
 """
 
 
-def _client(settings: Settings, transport: httpx.AsyncBaseTransport | None) -> LedgerBeeClient:
+def _client(settings: Settings, transport: TransportSource | None) -> LedgerBeeClient:
     # Imported here, on the first tool call that needs LedgerBee, not at start-up.
     import httpx
 
     from ledgerbee_mcp.api import LedgerBeeClient
 
-    if transport is None and settings.sandbox:
-        # Imported here so the production path never loads the sandbox (or its PDF library).
-        from ledgerbee_mcp.sandbox import create_app
-
-        transport = httpx.ASGITransport(app=create_app(settings.sandbox_db))
+    if transport is not None and not isinstance(transport, httpx.AsyncBaseTransport):
+        transport = transport()
+    if settings.sandbox and transport is None:
+        # The server does not know how to build a sandbox: whoever asked for one (the CLI) hands in its transport.
+        raise ToolError("Sandbox mode needs the sandbox's transport: build_server(settings, transport=...).")
     if settings.sandbox or (transport is not None and settings.api_key is None and settings.access_token is None):
         return LedgerBeeClient(
             base_url=SANDBOX_BASE_URL, api_key=SANDBOX_API_KEY, timeout=settings.timeout_seconds, transport=transport
@@ -66,8 +69,9 @@ def _client(settings: Settings, transport: httpx.AsyncBaseTransport | None) -> L
     )
 
 
-def build_server(settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> MCPServer:
-    """The server for these settings. `transport` lets tests and the demo reach an in-process sandbox."""
+def build_server(settings: Settings, *, transport: TransportSource | None = None) -> MCPServer:
+    """The server for these settings. `transport` reaches an in-process sandbox (or a test double); a
+    callable is called on the first tool call, so an expensive transport costs nothing at start-up."""
     rt = Runtime.from_settings(settings)
 
     @asynccontextmanager
