@@ -12,7 +12,7 @@ import json
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import anyio
 from mcp import Client
@@ -70,6 +70,7 @@ async def _walk(client: Client, out: Path) -> None:
 
     customers = await w.call("list_customers", {"search": "Fjord", "include_contacts": True})
     customer = customers["items"][0]
+    contact = customer["contacts"][0]
     _say(f"  customer {customer['name']} <{customer['email']}>, {len(customer['contacts'])} contact(s)")
     products = await w.call("list_products", {})
     prices = {p["name"]: p["prices"][0] for p in products["items"] if p["prices"]}
@@ -81,6 +82,7 @@ async def _walk(client: Client, out: Path) -> None:
         "create_quote",
         {
             "customer_id": customer["id"],
+            "customer_contact_id": contact["id"],
             "lines": [{"price_id": chosen[0], "quantity": 2}, {"price_id": chosen[1], "quantity": 12}],
             "reference": "PO-4711",
             "notes": "Thank you for the enquiry.",
@@ -90,7 +92,9 @@ async def _walk(client: Client, out: Path) -> None:
     _say(f"  draft quote {quote['id']}: {totals}")
     await w.save_pdf("quote", quote["id"], "1-quote-draft-preview.pdf", draft=True)
 
-    sent = await w.call("send_quote", {"quote_id": quote["id"], "delivery_type": "Email"})
+    # The guarded send takes no guess between the contact and the customer's own address: the person names one.
+    to = contact["email"]
+    sent = await w.call("send_quote", {"quote_id": quote["id"], "delivery_type": "Email", "recipient_email": to})
     _say(f"  {sent['outcome']}: {sent['message']}")
     converted = await w.call("convert_quote", {"quote_id": quote["id"], "target": "orderConfirmation"})
     _say(f"  {converted['outcome']}: {converted['message']}")
@@ -112,6 +116,14 @@ async def _walk(client: Client, out: Path) -> None:
     await w.save_pdf("invoice", invoice["id"], "4-invoice-draft.pdf")
 
 
+def _reason(error: BaseException) -> BaseException:
+    # The SDK's task groups wrap the one real failure; "unhandled errors in a TaskGroup" tells nobody anything.
+    if not isinstance(error, BaseExceptionGroup):
+        return error
+    group = cast("BaseExceptionGroup[BaseException]", error)
+    return _reason(group.exceptions[0]) if len(group.exceptions) == 1 else group
+
+
 def run_demo(out_dir: str) -> int:
     out = Path(out_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -130,7 +142,7 @@ def run_demo(out_dir: str) -> int:
         try:
             anyio.run(main)
         except Exception as error:
-            _say(f"\ndemo failed: {error}")
+            _say(f"\ndemo failed: {_reason(error)}")
             return 1
     _say(f"\nDone. The PDFs are in {out}")
     return 0
