@@ -1,26 +1,30 @@
 """The OpenAPI 3.1 description of everything the sandbox serves, answered at `GET /openapi.json`.
 
-Quotes, order confirmations and invoices share one set of builders driven by `kinds.DocumentKind`, so the
-statuses, sort fields, scopes and conversion targets printed here are the ones the routes enforce. Schema
-names follow LedgerBee's published reference (`PublicQuote`, `PublicCreateQuote`, ...); the supporting reads
-use the shapes this project defines in docs/api-contract.md (the sandbox's shapes.py).
+The document schemas (quotes, order confirmations, invoices: bodies, answers, stored records) are generated
+from the models in models.py, the same ones the routes check bodies against and build answers through, so
+the schema cannot drift from what is served. Paths are built once per `kinds.DocumentKind`, so the statuses,
+sort fields, scopes and conversion targets printed here are the ones the routes enforce. Schema names follow
+LedgerBee's published reference (`PublicQuote`, `PublicCreateQuote`, ...); the supporting reads and the
+sandbox controls are this project's shapes (docs/api-contract.md; the sandbox's shapes.py), written here.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ledgerbee_mcp.sandbox.kinds import INVOICE, ORDER_CONFIRMATION, QUOTE, DocumentKind
+from pydantic import BaseModel
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, JsonSchemaValue, models_json_schema
+from pydantic_core import core_schema
+
+from ledgerbee_mcp.sandbox import models
+from ledgerbee_mcp.sandbox.kinds import INVOICE, KINDS, ORDER_CONFIRMATION, QUOTE, DocumentKind
 
 __all__ = ["build_openapi"]
 
 Json = dict[str, Any]
 
+_REF_TEMPLATE = "#/components/schemas/{model}"
 _MONEY = r"^-?\d+\.\d{2}$"
-# A line keeps the precision it was given ("33.335" stays), never fewer than 2 decimals.
-_UNIT_PRICE = r"^-?\d+\.\d{2,}$"
-# What validation.py accepts in a request: bounded so quantity x unit price stays exact.
-_REQUEST_DECIMAL = r"^-?\d{1,12}(\.\d{1,6})?$"
 _PERCENT = r"^\d+(\.\d+)?$"
 _LINE_TYPES = ("product", "subscription", "text")
 _KIND_NAMES = ("quote", "orderConfirmation", "invoice")
@@ -96,158 +100,56 @@ def _paged(item: str, description: str) -> Json:
     )
 
 
-# -- document schemas --------------------------------------------------------------------------------------
+# -- document schemas: generated from the models the routes build answers with and check bodies against ------
 
 
-def _stem(kind: DocumentKind) -> str:
-    return kind.name[0].upper() + kind.name[1:]
+class _SchemaGenerator(GenerateJsonSchema):
+    """pydantic's generator, with `null` written into `type`, as the rest of this document writes it."""
+
+    def nullable_schema(self, schema: core_schema.NullableSchema) -> JsonSchemaValue:
+        inner = self.generate_inner(schema["schema"])
+        kind = inner.get("type")
+        if isinstance(kind, str) and "$ref" not in inner:
+            nullable: JsonSchemaValue = {**inner, "type": [kind, "null"]}
+            if "enum" in inner:
+                nullable["enum"] = [*inner["enum"], None]
+            return nullable
+        return super().nullable_schema(schema)
 
 
-def _names(kind: DocumentKind) -> tuple[str, str, str]:
-    """Component names of (the full document, a list item, a page of items)."""
-    if kind is INVOICE:
-        return "Invoice", "InvoiceListItem", "InvoiceList"
-    stem = _stem(kind)
-    return f"Public{stem}", f"Public{stem}ListItem", f"PublicList{stem}sResponse"
+def _document_models(kind: DocumentKind) -> list[tuple[type[BaseModel], JsonSchemaMode]]:
+    answers: list[type[BaseModel]] = [
+        models.document_answer(kind, lines=True),
+        models.document_page(kind),
+        models.document_record(kind),
+    ]
+    bodies: list[type[BaseModel]] = []
+    if kind.convert_targets:
+        answers.append(models.convert_result(kind))
+        bodies += [
+            models.document_body(kind, "create"),
+            models.document_body(kind, "update"),
+            models.send_body(kind),
+            models.convert_body(kind),
+        ]
+    def pair(model: type[BaseModel], mode: JsonSchemaMode) -> tuple[type[BaseModel], JsonSchemaMode]:
+        return model, mode
+
+    return [pair(m, "serialization") for m in answers] + [pair(m, "validation") for m in bodies]
 
 
-def _request_line() -> Json:
-    line_type = _enum("A text line carries a description only and counts as no product line", _LINE_TYPES)
-    return _object(
-        {
-            "priceId": _uuid("An active product price; fills description, unit price, VAT rate and line type"),
-            "description": _str("Line text; required without priceId"),
-            "lineType": {**line_type, "default": "product"},
-            "quantity": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1_000_000_000, "default": 1},
-            "unitPrice": _str("Unit price excl. VAT; required without priceId", pattern=_REQUEST_DECIMAL),
-        },
-        closed=True,
-    )
+def _document_schemas() -> Json:
+    pairs = [pair for kind in (QUOTE, ORDER_CONFIRMATION, INVOICE) for pair in _document_models(kind)]
+    _, top = models_json_schema(pairs, ref_template=_REF_TEMPLATE, schema_generator=_SchemaGenerator)
+    schemas: Json = top["$defs"]
+    for schema in schemas.values():
+        for field in schema.get("properties", {}).values():
+            field.pop("title", None)  # the field's name already is its title
+    return schemas
 
 
-def _response_line() -> Json:
-    return _object(
-        {
-            "id": _uuid("Line id"),
-            "priceId": _nullable(_uuid("Product price the line bills")),
-            "description": _str("Line text"),
-            "lineType": _enum("Line type", _LINE_TYPES),
-            "quantity": {"type": "number"},
-            "unitPrice": _str("Unit price excl. VAT", pattern=_UNIT_PRICE, examples=["1000.00"]),
-            "totalPrice": _money("quantity x unitPrice, rounded half-up"),
-            "vatRate": _str("VAT percentage", pattern=_PERCENT, examples=["25"]),
-            "vatAmount": _money("totalPrice x vatRate / 100, rounded half-up"),
-        },
-        ("id", "priceId", "description", "lineType", "quantity", "unitPrice", "totalPrice", "vatRate", "vatAmount"),
-    )
-
-
-def _document_fields(kind: DocumentKind) -> Json:
-    """A document answer without `lines` (what a list item carries); every key is always present."""
-    props: Json = {"id": _uuid(f"{kind.label} id")}
-    if kind.type_field:
-        props["type"] = _enum("Document type", (kind.name,))
-    props |= {
-        "status": _enum("Stored lifecycle status", kind.stored_statuses),
-        "displayStatus": _enum("Status to display, derived states resolved", kind.display_statuses),
-        "documentNumber": _nullable(_str("Allocated number; null until the first send")),
-        "date": _date("Document date"),
-    }
-    if kind.has_valid_until:
-        props["validUntil"] = _nullable(_date("Valid-until date"))
-    if kind.has_due_date:
-        props["dueDate"] = _nullable(_date("Payment due date"))
-    props |= {
-        "amount": _money("Total including VAT"),
-        "subtotal": _money("Sum of line totals, excluding VAT"),
-        "vat": _money("Sum of line VAT amounts"),
-        "currency": _currency(),
-        "reference": _nullable(_str('PO number ("PO-nr.")')),
-        "ourReference": _nullable(_str('Our reference ("Vores ref.")')),
-        "notes": _nullable(_str("Notes printed on the document")),
-        "customerId": _uuid("Customer"),
-        "customerContactId": _nullable(_uuid('Customer contact ("Deres ref.")')),
-    }
-    if kind is not INVOICE:
-        props["customerDepartmentId"] = _nullable(_uuid("Customer department"))
-    props["sourceDocumentId"] = _nullable(_uuid("Document this one was converted from"))
-    if "orderConfirmation" in kind.convert_targets:
-        props["convertedToDocumentId"] = _nullable(_uuid("Order confirmation this was converted into"))
-    if "invoice" in kind.convert_targets:
-        props["convertedToInvoiceId"] = _nullable(_uuid("Invoice this was converted into"))
-    props |= {
-        "sentAt": _nullable(_timestamp("When it was last sent")),
-        "createdAt": _timestamp("Created"),
-        "updatedAt": _timestamp("Last updated"),
-    }
-    return props
-
-
-def _read_schemas(kind: DocumentKind, line_name: str) -> Json:
-    full, item, page = _names(kind)
-    fields = _document_fields(kind)
-    required = tuple(fields)
-    return {
-        full: _object({**fields, "lines": _array(_ref(line_name))}, (*required, "lines")),
-        item: _object(fields, required),
-        page: _paged(item, "Line items omitted: get one document for its lines"),
-        line_name: _response_line(),
-    }
-
-
-def _write_body(kind: DocumentKind, *, mode: str) -> Json:
-    stem = _stem(kind)
-    props: Json = {
-        "customerId": _uuid("Customer the document is for"),
-        "customerDepartmentId": _uuid("Customer department"),
-        "customerContactId": _uuid('Customer contact ("Deres ref.")'),
-        "date": _date("Document date"),
-    }
-    if kind.has_valid_until:
-        props["validUntil"] = _date("Valid-until date")
-    props |= {
-        "currency": _currency(),
-        "reference": _str('PO number ("PO-nr.")'),
-        "ourReference": _str('Our reference ("Vores ref.")'),
-        "notes": _str("Notes printed on the document"),
-        "lines": {**_array(_ref(f"PublicCreate{stem}Line"), "Replaces the lines wholesale"), "minItems": 1},
-    }
-    if mode == "update" and kind.patch_sets_status:
-        props["status"] = _enum("New stored status", kind.stored_statuses)
-    if mode == "override":
-        return _object(props, closed=True) | {"description": "Overrides the copied fields; lines replace"}
-    return _object(props, ("customerId", "date", "lines"), closed=True)
-
-
-def _document_schemas(kind: DocumentKind) -> Json:
-    stem = _stem(kind)
-    targets = kind.convert_targets
-    return {
-        **_read_schemas(kind, f"Public{stem}Line"),
-        f"PublicCreate{stem}Line": _request_line(),
-        f"PublicCreate{stem}": _write_body(kind, mode="create"),
-        f"PublicUpdate{stem}": _write_body(kind, mode="update"),
-        f"PublicSend{stem}": _object(
-            {
-                "deliveryType": {
-                    **_enum("Email sends the PDF; Manual only marks sent", ("Email", "Manual")),
-                    "default": "Manual",
-                },
-                "recipientEmail": _str("Recipient override for Email delivery", format="email"),
-            },
-            closed=True,
-        ),
-        f"PublicConvert{stem}Document": _write_body(kind, mode="override"),
-        f"PublicConvert{stem}": _object(
-            {"target": _enum("Type to produce", targets), "document": _ref(f"PublicConvert{stem}Document")},
-            ("target",),
-            closed=True,
-        ),
-        f"PublicConvert{stem}Result": _object(
-            {"targetType": _enum("Type produced", targets), "targetId": _uuid("The produced (draft) document")},
-            ("targetType", "targetId"),
-        ),
-    }
+def _name(model: type[BaseModel]) -> str:
+    return model.__name__
 
 
 # -- operations --------------------------------------------------------------------------------------------
@@ -320,15 +222,27 @@ def _list_params(kind: DocumentKind) -> tuple[Json, ...]:
         *_paging(),
         _query("status", "Display status", {"type": "string", "enum": list(kind.display_statuses)}),
         _query("customerId", "Only this customer's documents", {"type": "string", "format": "uuid"}),
-        _query("sortBy", "Sort field; without it, creation order", {"type": "string", "enum": list(kind.sort_fields)}),
-        _query("sortOrder", "Direction", {"type": "string", "enum": ["ASC", "DESC"], "default": "DESC"}),
+        _query(
+            "sortBy",
+            "Sort field (ties: createdAt, then id); without it, newest first: date, then createdAt",
+            {"type": "string", "enum": list(kind.sort_fields)},
+        ),
+        _query(
+            "sortOrder",
+            "Direction, also of the default order (ASC without sortBy: oldest first)",
+            {"type": "string", "enum": ["ASC", "DESC"], "default": "DESC"},
+        ),
     )
+
+
+def _stem(kind: DocumentKind) -> str:
+    return kind.name[0].upper() + kind.name[1:]
 
 
 def _read_paths(kind: DocumentKind) -> Json:
     """List, get and PDF: what every document kind serves (invoices serve only these)."""
     stem, noun, base = _stem(kind), kind.label.lower(), f"/v1/{kind.path}"
-    full, _, page = _names(kind)
+    full, page = _name(models.document_answer(kind, lines=True)), _name(models.document_page(kind))
     idp = _path_id(noun)
     draft = _query("draft", 'Render with a "DRAFT" watermark (a draft always has one)', {"type": "boolean"})
     pdf = _answer(f"The {noun} as PDF", {"type": "string", "contentMediaType": "application/pdf"}, "application/pdf")
@@ -368,7 +282,7 @@ def _read_paths(kind: DocumentKind) -> Json:
 
 def _document_paths(kind: DocumentKind) -> Json:
     stem, noun, base, scope = _stem(kind), kind.label.lower(), f"/v1/{kind.path}", kind.write_scope
-    one = _ref(f"Public{stem}")
+    one = _ref(_name(models.document_answer(kind, lines=True)))
     idp = (_path_id(noun),)
     paths = _read_paths(kind)
     paths[base]["post"] = _operation(
@@ -377,7 +291,7 @@ def _document_paths(kind: DocumentKind) -> Json:
         kind.label,
         scope,
         {"201": _answer("Created", one)},
-        body=f"PublicCreate{stem}",
+        body=_name(models.document_body(kind, "create")),
     )
     paths[f"{base}/{{id}}"]["patch"] = _operation(
         f"update{stem}",
@@ -386,7 +300,7 @@ def _document_paths(kind: DocumentKind) -> Json:
         scope,
         {"200": _answer("Updated", one)},
         params=idp,
-        body=f"PublicUpdate{stem}",
+        body=_name(models.document_body(kind, "update")),
     )
     paths[f"{base}/{{id}}/send"] = {
         "post": _operation(
@@ -396,7 +310,7 @@ def _document_paths(kind: DocumentKind) -> Json:
             scope,
             {"200": _answer("Sent", one), "409": _error("Conflict")},
             params=idp,
-            body=f"PublicSend{stem}",
+            body=_name(models.send_body(kind)),
         )
     }
     paths[f"{base}/{{id}}/convert"] = {
@@ -405,9 +319,9 @@ def _document_paths(kind: DocumentKind) -> Json:
             f"Convert a {noun}",
             kind.label,
             scope,
-            {"200": _answer("The produced document", _ref(f"PublicConvert{stem}Result"))},
+            {"200": _answer("The produced document", _ref(_name(models.convert_result(kind))))},
             params=idp,
-            body=f"PublicConvert{stem}",
+            body=_name(models.convert_body(kind)),
         )
     }
     return paths
@@ -472,7 +386,6 @@ def _catalog_schemas() -> Json:
         "Price": price,
         "Product": product,
         "ProductList": _paged("Product", "Products by name, with their prices"),
-        **_read_schemas(INVOICE, "InvoiceLine"),
     }
 
 
@@ -562,7 +475,16 @@ def _control_schemas() -> Json:
 
 
 def _control_paths() -> Json:
-    quote, quote_id = _ref(_names(QUOTE)[0]), (_path_id("quote"),)
+    quote, quote_id = _ref(_name(models.document_answer(QUOTE, lines=True))), (_path_id("quote"),)
+    kinds = tuple(KINDS.values())
+    kind_param = {
+        "name": "kind",
+        "in": "path",
+        "required": True,
+        "description": "The document's /v1 collection",
+        "schema": {"type": "string", "enum": [k.path for k in kinds]},
+    }
+    record = {"oneOf": [_ref(_name(models.document_record(k))) for k in kinds]}
 
     def control(op_id: str, summary: str, answer: Json, **kwargs: Any) -> Json:
         op = _operation(op_id, summary, "Sandbox", None, {"200": answer}, **kwargs)
@@ -602,6 +524,14 @@ def _control_paths() -> Json:
                 "listSandboxEvents",
                 "Webhook events the sandbox would have delivered",
                 _answer("Oldest first", _ref("SandboxEvents")),
+            ),
+        },
+        "/_sandbox/documents/{kind}/{id}": {
+            "get": control(
+                "getSandboxDocument",
+                "The stored document: its answer plus customerContactId, customerDepartmentId and line priceIds",
+                _answer("The stored record", record),
+                params=(kind_param, _path_id("document")),
             ),
         },
         "/openapi.json": {
@@ -658,10 +588,9 @@ def _components(schemas: Json) -> Json:
 
 def build_openapi() -> dict[str, Any]:
     """The OpenAPI 3.1 document; rebuilt on each call (it is small), so callers may mutate their copy."""
-    schemas: Json = {}
+    schemas: Json = _document_schemas()
     paths: Json = {}
     for kind in (QUOTE, ORDER_CONFIRMATION):
-        schemas |= _document_schemas(kind)
         paths |= _document_paths(kind)
     schemas |= _catalog_schemas() | _control_schemas()
     paths |= _catalog_paths() | _control_paths()

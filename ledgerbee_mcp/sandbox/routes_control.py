@@ -1,5 +1,5 @@
-"""The sandbox's own controls, outside /v1: reset, the customer's answer to a quote, the clock, and what
-the sandbox "sent" (outbox) and "published" (webhook events).
+"""The sandbox's own controls, outside /v1: reset, the customer's answer to a quote, the clock, what the
+sandbox "sent" (outbox) and "published" (webhook events), and the stored record behind a document answer.
 
 They act on the caller's tenant only and need a valid key but no scope.
 """
@@ -17,9 +17,9 @@ from starlette.routing import Route
 
 from ledgerbee_mcp.sandbox import rules, store
 from ledgerbee_mcp.sandbox.db import wipe_and_seed
-from ledgerbee_mcp.sandbox.errors import FieldError, validation_error
-from ledgerbee_mcp.sandbox.kinds import QUOTE
-from ledgerbee_mcp.sandbox.shapes import Json, document_json, event_json, outbox_json
+from ledgerbee_mcp.sandbox.errors import FieldError, not_found, validation_error
+from ledgerbee_mcp.sandbox.kinds import KINDS, QUOTE
+from ledgerbee_mcp.sandbox.shapes import Json, document_json, event_json, outbox_json, record_json
 from ledgerbee_mcp.sandbox.validation import iso_date, json_body, path_id
 from ledgerbee_mcp.sandbox.web import caller, database, json_response
 
@@ -101,6 +101,25 @@ async def events(request: Request) -> Response:
     return json_response({"data": [event_json(e) for e in found]})
 
 
+_KIND_BY_PATH = {kind.path: kind for kind in KINDS.values()}
+
+
+async def stored_document(request: Request) -> Response:
+    """What the sandbox stores for a document, beyond what its published answer shows (contact, department,
+    each line's price), so tests can check what a request wrote."""
+    principal = caller(request)
+    kind = _KIND_BY_PATH.get(request.path_params["kind"])
+    if kind is None:
+        raise not_found("Document kind", request.path_params["kind"])
+    doc_id = path_id(request.path_params["id"])
+
+    def work(conn: sqlite3.Connection) -> Json:
+        doc = rules.require_document(conn, principal.tenant_id, kind, doc_id)
+        return record_json(doc, store.get_lines(conn, doc.id))
+
+    return json_response(await database(request).aread(work))
+
+
 def control_routes() -> list[Route]:
     return [
         Route("/_sandbox/reset", reset, methods=["POST"]),
@@ -110,4 +129,5 @@ def control_routes() -> list[Route]:
         Route("/_sandbox/clock", set_clock, methods=["PUT"]),
         Route("/_sandbox/outbox", outbox, methods=["GET"]),
         Route("/_sandbox/events", events, methods=["GET"]),
+        Route("/_sandbox/documents/{kind}/{id}", stored_document, methods=["GET"]),
     ]

@@ -1,8 +1,8 @@
 """HTTP routes of quotes and order confirmations (and the invoice reads), written once per document kind.
 
 Each handler checks the caller (401, then 403), the path id's format (400), then runs its database work in
-one transaction in a worker thread, where existence (404), body validation (400) and lifecycle rules (400)
-are checked in that order.
+one transaction in a worker thread, where existence (404), the document's state (a converted document is
+read-only, a draft does not convert: 400) and the body (400 VALIDATION_ERROR) are checked in that order.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from ledgerbee_mcp.sandbox import rules, store
 from ledgerbee_mcp.sandbox.errors import FieldError, SandboxError, validation_error
 from ledgerbee_mcp.sandbox.kinds import DocumentKind
 from ledgerbee_mcp.sandbox.rendering import PdfSource, pdf_source, render
-from ledgerbee_mcp.sandbox.shapes import Json, document_json, page_json
+from ledgerbee_mcp.sandbox.shapes import Json, convert_result_json, document_json, document_page_json
 from ledgerbee_mcp.sandbox.validation import json_body, list_query, path_id
 from ledgerbee_mcp.sandbox.web import caller, database, json_response
 
@@ -55,7 +55,7 @@ def read_routes(kind: DocumentKind) -> list[Route]:
         def work(conn: sqlite3.Connection) -> Json:
             today = store.tenant_today(conn, principal.tenant_id)
             docs, total = store.list_documents(conn, principal.tenant_id, kind.name, query, today)
-            return page_json([document_json(d) for d in docs], total, query.page, query.limit)
+            return document_page_json(kind, docs, total, query.page, query.limit)
 
         return json_response(await database(request).aread(work))
 
@@ -158,7 +158,7 @@ def document_routes(kind: DocumentKind) -> list[Route]:
         def work(conn: sqlite3.Connection) -> Json:
             doc = rules.require_document(conn, principal.tenant_id, kind, doc_id)
             target = rules.convert_document(conn, kind, doc, json_body(raw, optional=True))
-            return {"targetType": target.kind, "targetId": target.id}
+            return convert_result_json(kind, target)
 
         return json_response(await database(request).awrite(work))
 

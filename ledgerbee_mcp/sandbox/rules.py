@@ -18,12 +18,12 @@ from typing import Literal
 from ledgerbee_mcp.sandbox import catalog, store
 from ledgerbee_mcp.sandbox.clock import now_iso
 from ledgerbee_mcp.sandbox.errors import invalid_transition, not_found, rule_violation
+from ledgerbee_mcp.sandbox.inputs import DocumentInput, LineInput, convert_input, document_input, send_input
 from ledgerbee_mcp.sandbox.json_codec import dumps
 from ledgerbee_mcp.sandbox.kinds import INVOICE, KINDS, QUOTE, DocumentKind
 from ledgerbee_mcp.sandbox.money import line_amounts, totals
 from ledgerbee_mcp.sandbox.rendering import PdfSource, pdf_source
 from ledgerbee_mcp.sandbox.store import DocumentRecord, LineRecord
-from ledgerbee_mcp.sandbox.validation import DocumentInput, LineInput, convert_input, document_input, send_input
 
 __all__ = [
     "ALREADY_CONVERTED_TO_DOCUMENT",
@@ -157,9 +157,16 @@ def create_document(
 def update_document(
     conn: sqlite3.Connection, kind: DocumentKind, doc: DocumentRecord, body: Mapping[str, object]
 ) -> DocumentRecord:
-    """Replace the editable fields and the lines wholesale (PATCH carries the full intended set)."""
-    given = document_input(conn, doc.tenant_id, kind, body, mode="update")
+    """Replace the editable fields and the lines wholesale (PATCH carries the full intended set).
+
+    The lock comes before the body: no body can make a converted document editable, so naming its fields
+    would send the caller fixing what can never be applied. An order confirmation's `status: "sent"` on a
+    draft is the Manual send it stands for; back to draft is refused.
+    """
     _lock_if_converted(kind, doc)
+    given = document_input(
+        conn, doc.tenant_id, kind, body, mode="update", current_status=doc.status if kind.patch_sets_status else None
+    )
     customer_id, date, line_inputs = given.required()
     lines = _line_records(line_inputs)
     updated = dataclasses.replace(
@@ -174,16 +181,14 @@ def update_document(
         customer_contact_id=given.customer_contact_id,
         customer_department_id=given.customer_department_id,
     )
-    if given.status is not None and given.status != doc.status:
-        updated = dataclasses.replace(updated, status=given.status)
-        if given.status == "sent":
-            # Marked sent without a send: it still gets its number (a sent document always has one),
-            # but nothing is delivered and no event fires.
-            updated = _numbered(conn, kind, updated)
-            updated = dataclasses.replace(updated, sent_at=updated.sent_at or updated.updated_at)
+    marked_sent = given.status == "sent" and doc.status == "draft"
+    if marked_sent:
+        updated = dataclasses.replace(_numbered(conn, kind, updated), status="sent", sent_at=updated.updated_at)
     updated = _with_totals(updated, lines)
     store.save_document(conn, updated)
     store.replace_lines(conn, doc.id, lines)
+    if marked_sent:
+        _sent_event(conn, kind, updated, "Manual", None)
     return _reload(conn, updated)
 
 
@@ -229,8 +234,8 @@ def prepare_send(
     The number is committed here, before the PDF is drawn, so the PDF can carry it without the lock being
     held while drawing; a retried send reuses it, so numbers stay gap-free.
     """
-    given = send_input(body)
     _lock_if_converted(kind, doc)
+    given = send_input(kind, body)
     recipient: str | None = None
     if given.delivery_type == "Email":
         recipient = resolve_recipient(conn, doc, given.recipient_email)
@@ -293,13 +298,23 @@ def finish_send(
             ),
         )
     store.save_document(conn, sent)
-    _event(conn, kind, sent, "sent", {
-        "id": doc.id,
-        "documentNumber": sent.document_number,
-        "deliveryType": plan.delivery_type,
-        "recipientEmail": plan.recipient,
-    })
+    _sent_event(conn, kind, sent, plan.delivery_type, plan.recipient)
     return _reload(conn, sent)
+
+
+def _sent_event(
+    conn: sqlite3.Connection,
+    kind: DocumentKind,
+    doc: DocumentRecord,
+    delivery_type: Literal["Manual", "Email"],
+    recipient: str | None,
+) -> None:
+    _event(conn, kind, doc, "sent", {
+        "id": doc.id,
+        "documentNumber": doc.document_number,
+        "deliveryType": delivery_type,
+        "recipientEmail": recipient,
+    })
 
 
 def _event(
@@ -323,11 +338,30 @@ def _event(
     )
 
 
+def _require_convertible(kind: DocumentKind, doc: DocumentRecord) -> None:
+    if doc.status in {"sent", "accepted"}:
+        return
+    if doc.status == "rejected":
+        # Re-sending a rejected quote keeps it rejected, so "send it first" would lead nowhere.
+        raise rule_violation(
+            CONVERT_REQUIRES_SENT,
+            f"{kind.label} {doc.id} was rejected by the customer, so it cannot convert: a quote converts once sent"
+            " and not rejected, or accepted. The customer can still accept it in the customer portal"
+            f" (in the sandbox: POST /_sandbox/quotes/{doc.id}/accept)",
+        )
+    also = " (a quote may also convert once accepted)" if kind is QUOTE else ""
+    raise rule_violation(
+        CONVERT_REQUIRES_SENT, f"{kind.label} {doc.id} is {doc.status}; send it first via POST /{{id}}/send{also}"
+    )
+
+
 def convert_document(
     conn: sqlite3.Connection, kind: DocumentKind, doc: DocumentRecord, body: Mapping[str, object]
 ) -> DocumentRecord:
-    """Convert once into a draft of the target type; both documents point at each other afterwards."""
-    given = convert_input(conn, doc.tenant_id, kind, body, doc.customer_id)
+    """Convert once into a draft of the target type; both documents point at each other afterwards.
+
+    The document's state is checked before the body, as for an edit or a send: no body can make it convert.
+    """
     if doc.converted_to_invoice_id is not None:
         raise rule_violation(
             ALREADY_CONVERTED_TO_INVOICE,
@@ -338,11 +372,8 @@ def convert_document(
             ALREADY_CONVERTED_TO_DOCUMENT,
             f"{kind.label} {doc.id} was already converted into order confirmation {doc.converted_to_document_id}",
         )
-    if doc.status not in {"sent", "accepted"}:
-        raise rule_violation(
-            CONVERT_REQUIRES_SENT,
-            f"{kind.label} {doc.id} is {doc.status}; send it first (a quote may also convert once accepted)",
-        )
+    _require_convertible(kind, doc)
+    given = convert_input(conn, doc.tenant_id, kind, body, doc.customer_id)
     target_kind = KINDS[given.target]
     override = given.document or DocumentInput(present=frozenset())
     lines = (
@@ -420,10 +451,15 @@ def _converted_copy(
 def decide_quote(
     conn: sqlite3.Connection, doc: DocumentRecord, decision: Literal["accepted", "rejected"]
 ) -> DocumentRecord:
-    """The customer's answer to a sent quote (simulated: the real one comes from the customer portal)."""
-    if doc.converted or doc.status != "sent":
+    """The customer's answer to a sent quote (simulated: the real one comes from the customer portal).
+
+    A rejected quote can still be accepted (the customer changed their mind); an accepted one stays accepted.
+    """
+    open_to = {"sent", "rejected"} if decision == "accepted" else {"sent"}
+    if doc.converted or doc.status not in open_to:
         state = "converted" if doc.converted else doc.status
-        raise invalid_transition(f"Only a sent, unconverted quote can be {decision}; this one is {state}")
+        allowed = "a sent or rejected" if decision == "accepted" else "a sent"
+        raise invalid_transition(f"Only {allowed}, unconverted quote can be {decision}; this one is {state}")
     decided = dataclasses.replace(_touched(doc), status=decision)
     store.save_document(conn, decided)
     return require_document(conn, doc.tenant_id, QUOTE, doc.id)

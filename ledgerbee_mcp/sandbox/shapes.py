@@ -1,4 +1,6 @@
-"""The JSON shapes of answers, in one place (docs/api-contract.md, "Supporting reads" for the non-document ones).
+"""The JSON of answers, in one place. Documents go through their models (models.py), so they carry exactly the
+published keys; the supporting reads and the sandbox's own answers are this project's shapes
+(docs/api-contract.md, "Supporting reads").
 
 Keys are always present (null when empty), in the order the reference pages show them.
 """
@@ -6,86 +8,124 @@ Keys are always present (null when empty), in the order the reference pages show
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from decimal import Decimal
+from collections.abc import Mapping, Sequence
+from typing import cast
+
+from pydantic import BaseModel
 
 from ledgerbee_mcp.sandbox import catalog
 from ledgerbee_mcp.sandbox.json_codec import decimal_text
-from ledgerbee_mcp.sandbox.kinds import KINDS
+from ledgerbee_mcp.sandbox.kinds import KINDS, DocumentKind
+from ledgerbee_mcp.sandbox.models import (
+    Answer,
+    convert_result,
+    document_answer,
+    document_page,
+    document_record,
+    nested_model,
+)
 from ledgerbee_mcp.sandbox.money import format_money
 from ledgerbee_mcp.sandbox.store import DocumentRecord, EventRecord, LineRecord, OutboxRecord
 
 __all__ = [
     "contact_json",
+    "convert_result_json",
     "customer_json",
     "document_json",
+    "document_page_json",
     "event_json",
-    "line_json",
     "outbox_json",
     "page_json",
     "price_json",
     "product_json",
+    "record_json",
 ]
 
 Json = dict[str, object]
 
 
-def _unit_price(value: Decimal) -> str:
-    """At least two decimals, more when the caller gave more ("33.335" stays, "1000" shows "1000.00")."""
-    exponent = value.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -2:
-        return format(value, "f")
-    return format_money(value)
-
-
-def line_json(line: LineRecord) -> Json:
+def _line_values(line: LineRecord) -> Json:
     return {
         "id": line.id,
         "priceId": line.price_id,
         "description": line.description,
         "lineType": line.line_type,
-        "quantity": line.quantity,  # a JSON number, written from the Decimal without float rounding
-        "unitPrice": _unit_price(line.unit_price),
-        "totalPrice": format_money(line.total_price),
-        "vatRate": decimal_text(line.vat_rate),
-        "vatAmount": format_money(line.vat_amount),
+        "quantity": line.quantity,
+        "unitPrice": line.unit_price,
+        "totalPrice": line.total_price,
+        "vatRate": line.vat_rate,
+        "vatAmount": line.vat_amount,
     }
 
 
+def _document_values(doc: DocumentRecord) -> Json:
+    """Every value a document model may take; each model keeps the ones it has fields for."""
+    return {
+        "id": doc.id,
+        "type": doc.kind,
+        "status": doc.status,
+        "displayStatus": doc.display_status,
+        "documentNumber": doc.document_number,
+        "date": doc.date,
+        "validUntil": doc.valid_until,
+        "dueDate": doc.due_date,
+        "amount": doc.amount,
+        "subtotal": doc.subtotal,
+        "vat": doc.vat,
+        "currency": doc.currency,
+        "reference": doc.reference,
+        "ourReference": doc.our_reference,
+        "notes": doc.notes,
+        "customerId": doc.customer_id,
+        "customerContactId": doc.customer_contact_id,
+        "customerDepartmentId": doc.customer_department_id,
+        "sourceDocumentId": doc.source_document_id,
+        "convertedToDocumentId": doc.converted_to_document_id,
+        "convertedToInvoiceId": doc.converted_to_invoice_id,
+        "sentAt": doc.sent_at,
+        "createdAt": doc.created_at,
+        "updatedAt": doc.updated_at,
+    }
+
+
+def _fit(model: type[BaseModel], values: Mapping[str, object]) -> Json:
+    """The part of `values` that `model` has fields for, into nested models too."""
+    fitted: Json = {}
+    for name, info in model.model_fields.items():
+        value = values[name]
+        nested = nested_model(info.annotation)
+        if nested is not None and isinstance(value, list):
+            value = [_fit(nested, cast("Mapping[str, object]", item)) for item in cast("list[object]", value)]
+        fitted[name] = value
+    return fitted
+
+
+def _answer(model: type[Answer], values: Json) -> Json:
+    """`values` as `model` answers them: only its keys, checked and written by its field types."""
+    return model.model_validate(_fit(model, values)).model_dump()
+
+
 def document_json(doc: DocumentRecord, lines: Sequence[LineRecord] | None = None) -> Json:
-    """A quote, order confirmation or invoice; list items pass no lines and get no `lines` key."""
-    kind = KINDS[doc.kind]
-    body: Json = {"id": doc.id}
-    if kind.type_field:
-        body["type"] = kind.name
-    body.update(status=doc.status, displayStatus=doc.display_status, documentNumber=doc.document_number, date=doc.date)
-    if kind.has_valid_until:
-        body["validUntil"] = doc.valid_until
-    if kind.has_due_date:
-        body["dueDate"] = doc.due_date
-    body.update(
-        amount=format_money(doc.amount),
-        subtotal=format_money(doc.subtotal),
-        vat=format_money(doc.vat),
-        currency=doc.currency,
-        reference=doc.reference,
-        ourReference=doc.our_reference,
-        notes=doc.notes,
-        customerId=doc.customer_id,
-        customerContactId=doc.customer_contact_id,
-    )
-    if not kind.has_due_date:
-        # The contract's invoice shape has no department; quotes and order confirmations echo it.
-        body["customerDepartmentId"] = doc.customer_department_id
-    body["sourceDocumentId"] = doc.source_document_id
-    if kind.convert_targets:
-        if "orderConfirmation" in kind.convert_targets:
-            body["convertedToDocumentId"] = doc.converted_to_document_id
-        body["convertedToInvoiceId"] = doc.converted_to_invoice_id
-    body.update(sentAt=doc.sent_at, createdAt=doc.created_at, updatedAt=doc.updated_at)
+    """A quote, order confirmation or invoice as published; list items pass no lines and get no `lines` key."""
+    values = _document_values(doc)
     if lines is not None:
-        body["lines"] = [line_json(line) for line in lines]
-    return body
+        values["lines"] = [_line_values(line) for line in lines]
+    return _answer(document_answer(KINDS[doc.kind], lines=lines is not None), values)
+
+
+def record_json(doc: DocumentRecord, lines: Sequence[LineRecord]) -> Json:
+    """The stored document (the control endpoint's view): the published answer plus what is stored only."""
+    values = _document_values(doc)
+    values["lines"] = [_line_values(line) for line in lines]
+    return _answer(document_record(KINDS[doc.kind]), values)
+
+
+def document_page_json(kind: DocumentKind, docs: Sequence[DocumentRecord], total: int, page: int, limit: int) -> Json:
+    return _answer(document_page(kind), page_json([_document_values(d) for d in docs], total, page, limit))
+
+
+def convert_result_json(kind: DocumentKind, target: DocumentRecord) -> Json:
+    return _answer(convert_result(kind), {"targetType": target.kind, "targetId": target.id})
 
 
 def page_json(data: Sequence[Json], total: int, page: int, limit: int) -> Json:

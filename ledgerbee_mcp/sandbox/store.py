@@ -216,9 +216,9 @@ def list_documents(
         params["customer"] = query.customer_id
     clause = " AND ".join(where)
     direction = "DESC" if query.descending else "ASC"
-    # Every sort ends with the same direction on (created_at, id) so one index serves order and tie-break.
-    order = [f"{_SORT_COLUMNS[query.sort_by]} {direction}"] if query.sort_by else []
-    order += [f"created_at {direction}", f"id {direction}"]
+    # Without sortBy, "newest first" is by the document's date, then by creation (documents_by_date). Every
+    # sort ends with the same direction on (created_at, id) so one index serves order and tie-break.
+    order = [f"{_SORT_COLUMNS[query.sort_by or 'date']} {direction}", f"created_at {direction}", f"id {direction}"]
     if query.customer_id is None:
         # Without a customer filter the total comes from the tallies (a few rows, whatever the volume).
         tally_where = ["tenant_id = :tenant", "kind = :kind"]

@@ -29,8 +29,19 @@ def oc_body(**overrides: Any) -> dict[str, Any]:
     return body
 
 
+_SEGMENTS = {"quote": "quotes", "orderConfirmation": "order-confirmations", "invoice": "invoices"}
+
+
 def path_of(kind: str) -> str:
-    return {"quote": "/v1/quotes", "orderConfirmation": "/v1/order-confirmations"}[kind]
+    return f"/v1/{_SEGMENTS[kind]}"
+
+
+async def stored(client: httpx.AsyncClient, kind: str, doc_id: str) -> dict[str, Any]:
+    """The sandbox's stored record of a document: its answer plus customerContactId, customerDepartmentId and
+    each line's priceId, which the published answers do not carry."""
+    response = await client.get(f"/_sandbox/documents/{_SEGMENTS[kind]}/{doc_id}")
+    assert response.status_code == 200, response.text
+    return response.json()
 
 
 def body_of(kind: str, **overrides: Any) -> dict[str, Any]:

@@ -132,7 +132,6 @@ async def test_invoices_list_filters_and_get(client: httpx.AsyncClient) -> None:
         "ourReference",
         "notes",
         "customerId",
-        "customerContactId",
         "sourceDocumentId",
         "sentAt",
         "createdAt",

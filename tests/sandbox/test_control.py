@@ -7,7 +7,7 @@ import datetime as dt
 import httpx
 import pytest
 
-from ledgerbee_mcp.sandbox import OTHER_TENANT_KEY, seed
+from ledgerbee_mcp.sandbox import OTHER_TENANT_KEY, READONLY_KEY, seed
 
 from ._support import UNKNOWN_ID, assert_error, convert, create, created_and_sent, error_fields, send
 from .conftest import MakeClient
@@ -43,12 +43,15 @@ async def test_accept_and_reject_a_sent_quote(client: httpx.AsyncClient) -> None
     assert (await client.post(f"/_sandbox/quotes/{rejected['id']}/reject")).json()["status"] == "rejected"
 
 
-async def test_accept_refuses_anything_but_a_sent_unconverted_quote(client: httpx.AsyncClient) -> None:
+async def test_accept_and_reject_refuse_what_the_customer_cannot_answer(client: httpx.AsyncClient) -> None:
     draft = await create(client)
     assert_error(await client.post(f"/_sandbox/quotes/{draft['id']}/accept"), 400, "SANDBOX_INVALID_TRANSITION")
     decided = await created_and_sent(client)
-    await client.post(f"/_sandbox/quotes/{decided['id']}/reject")
-    assert_error(await client.post(f"/_sandbox/quotes/{decided['id']}/accept"), 400, "SANDBOX_INVALID_TRANSITION")
+    await client.post(f"/_sandbox/quotes/{decided['id']}/accept")
+    assert_error(await client.post(f"/_sandbox/quotes/{decided['id']}/reject"), 400, "SANDBOX_INVALID_TRANSITION")
+    rejected = await created_and_sent(client)
+    await client.post(f"/_sandbox/quotes/{rejected['id']}/reject")
+    assert_error(await client.post(f"/_sandbox/quotes/{rejected['id']}/reject"), 400, "SANDBOX_INVALID_TRANSITION")
     converted = await created_and_sent(client)
     await convert(client, "quote", converted["id"], target="invoice")
     assert_error(await client.post(f"/_sandbox/quotes/{converted['id']}/reject"), 400, "SANDBOX_INVALID_TRANSITION")
@@ -56,6 +59,15 @@ async def test_accept_refuses_anything_but_a_sent_unconverted_quote(client: http
     assert error_fields(await client.post("/_sandbox/quotes/nope/accept")) == ["id"]
     oc = await created_and_sent(client, "orderConfirmation")
     assert_error(await client.post(f"/_sandbox/quotes/{oc['id']}/accept"), 404)
+
+
+async def test_a_rejected_quote_can_still_be_accepted(client: httpx.AsyncClient) -> None:
+    """The customer may change their mind in the portal; an accepted quote stays accepted."""
+    quote = await created_and_sent(client)
+    await client.post(f"/_sandbox/quotes/{quote['id']}/reject")
+    response = await client.post(f"/_sandbox/quotes/{quote['id']}/accept")
+    assert response.status_code == 200
+    assert response.json()["status"] == "accepted"
 
 
 async def test_resending_an_accepted_quote_keeps_it_accepted(client: httpx.AsyncClient) -> None:
@@ -112,3 +124,52 @@ async def test_control_endpoints_need_a_valid_key(make_client: MakeClient) -> No
         await nobody.get("/_sandbox/outbox"),
     ):
         assert_error(response, 401)
+
+
+async def test_stored_document_shows_what_the_answers_do_not(client: httpx.AsyncClient) -> None:
+    quote = await create(
+        client,
+        customerContactId=seed.CONTACT_METTE_ID,
+        customerDepartmentId=UNKNOWN_ID,
+        lines=[{"priceId": seed.PRICE_WORKSHOP_ID, "quantity": 2}, {"description": "Travel", "unitPrice": "400.00"}],
+    )
+    response = await client.get(f"/_sandbox/documents/quotes/{quote['id']}")
+    assert response.status_code == 200
+    record = response.json()
+    answered = {k: v for k, v in record.items() if k not in {"customerContactId", "customerDepartmentId", "lines"}}
+    assert answered == {k: v for k, v in quote.items() if k != "lines"}
+    assert (record["customerContactId"], record["customerDepartmentId"]) == (seed.CONTACT_METTE_ID, UNKNOWN_ID)
+    assert [line["priceId"] for line in record["lines"]] == [seed.PRICE_WORKSHOP_ID, None]
+    for line, published in zip(record["lines"], quote["lines"], strict=True):
+        assert {k: v for k, v in line.items() if k != "priceId"} == published
+
+
+async def test_stored_document_of_every_kind(client: httpx.AsyncClient) -> None:
+    quote = await created_and_sent(client, customerContactId=seed.CONTACT_METTE_ID)
+    oc_id = (await convert(client, "quote", quote["id"], target="orderConfirmation")).json()["targetId"]
+    await send(client, "orderConfirmation", oc_id)
+    invoice_id = (await convert(client, "orderConfirmation", oc_id, target="invoice")).json()["targetId"]
+    for segment, doc_id, number_key in (
+        ("order-confirmations", oc_id, "convertedToInvoiceId"),
+        ("invoices", invoice_id, "dueDate"),
+    ):
+        record = (await client.get(f"/_sandbox/documents/{segment}/{doc_id}")).json()
+        assert record["id"] == doc_id
+        assert record["customerContactId"] == seed.CONTACT_METTE_ID
+        assert number_key in record
+    invoice = (await client.get(f"/_sandbox/documents/invoices/{invoice_id}")).json()
+    assert "convertedToInvoiceId" not in invoice
+    assert invoice["type"] == "invoice"
+
+
+async def test_stored_document_keeps_kind_and_tenant_apart(make_client: MakeClient, client: httpx.AsyncClient) -> None:
+    quote = await create(client)
+    assert_error(await client.get(f"/_sandbox/documents/order-confirmations/{quote['id']}"), 404)
+    assert_error(await client.get(f"/_sandbox/documents/credit-notes/{quote['id']}"), 404)
+    assert_error(await client.get(f"/_sandbox/documents/quotes/{UNKNOWN_ID}"), 404)
+    assert error_fields(await client.get("/_sandbox/documents/quotes/nope")) == ["id"]
+    assert_error(await make_client(OTHER_TENANT_KEY).get(f"/_sandbox/documents/quotes/{quote['id']}"), 404)
+    assert_error(await make_client("nope").get(f"/_sandbox/documents/quotes/{quote['id']}"), 401)
+    # Like the other controls, it needs a valid key but no scope.
+    readonly = make_client(READONLY_KEY)
+    assert (await readonly.get(f"/_sandbox/documents/quotes/{quote['id']}")).status_code == 200

@@ -9,7 +9,7 @@ import pytest
 
 from ledgerbee_mcp.sandbox import seed
 
-from ._support import UNKNOWN_ID, assert_error, body_of, create, error_fields, oc_body, path_of, quote_body
+from ._support import UNKNOWN_ID, assert_error, body_of, create, error_fields, oc_body, path_of, quote_body, stored
 
 pytestmark = pytest.mark.anyio
 
@@ -32,7 +32,8 @@ async def test_create_answers_201_with_a_draft_without_number_and_server_totals(
     assert doc["createdAt"] == doc["updatedAt"]
     [line] = doc["lines"]
     assert line["id"]
-    assert line["priceId"] == seed.PRICE_WORKSHOP_ID
+    assert "priceId" not in line
+    assert (await stored(client, kind, doc["id"]))["lines"][0]["priceId"] == seed.PRICE_WORKSHOP_ID
     assert (line["quantity"], line["unitPrice"], line["totalPrice"], line["vatRate"], line["vatAmount"]) == (
         2,
         "12500.00",
@@ -109,7 +110,8 @@ async def test_line_without_price_needs_description_and_unit_price_and_gets_25_p
 ) -> None:
     doc = await create(client, lines=[{"description": "Travel", "unitPrice": "400", "quantity": 1}])
     [line] = doc["lines"]
-    assert (line["priceId"], line["unitPrice"], line["vatRate"], line["vatAmount"]) == (None, "400.00", "25", "100.00")
+    assert (line["unitPrice"], line["vatRate"], line["vatAmount"]) == ("400.00", "25", "100.00")
+    assert (await stored(client, "quote", doc["id"]))["lines"][0]["priceId"] is None
 
 
 @pytest.mark.parametrize(
@@ -260,7 +262,8 @@ async def test_contact_must_belong_to_the_customer(client: httpx.AsyncClient) ->
     )
     assert error_fields(response) == ["customerContactId"]
     doc = await create(client, customerContactId=seed.CONTACT_METTE_ID)
-    assert doc["customerContactId"] == seed.CONTACT_METTE_ID
+    assert "customerContactId" not in doc  # stored, not answered
+    assert (await stored(client, "quote", doc["id"]))["customerContactId"] == seed.CONTACT_METTE_ID
 
 
 async def test_another_tenants_customer_and_price_are_unknown(client: httpx.AsyncClient) -> None:
@@ -329,13 +332,35 @@ async def test_order_confirmation_patch_sets_status_within_its_type(client: http
     oc = await create(client, "orderConfirmation")
     bad = await client.patch(f"/v1/order-confirmations/{oc['id']}", json=oc_body(status="accepted"))
     assert error_fields(bad) == ["status"]
+    kept = (await client.patch(f"/v1/order-confirmations/{oc['id']}", json=oc_body(status="draft"))).json()
+    assert (kept["status"], kept["documentNumber"], kept["sentAt"]) == ("draft", None, None)
+
+
+async def test_order_confirmation_patch_to_sent_is_the_manual_send_it_stands_for(client: httpx.AsyncClient) -> None:
+    oc = await create(client, "orderConfirmation")
     sent = (await client.patch(f"/v1/order-confirmations/{oc['id']}", json=oc_body(status="sent"))).json()
-    assert (sent["status"], sent["documentNumber"]) == ("sent", "5001")
-    assert sent["sentAt"] is not None
-    back = (await client.patch(f"/v1/order-confirmations/{oc['id']}", json=oc_body(status="draft"))).json()
-    assert (back["status"], back["documentNumber"]) == ("draft", "5001")
-    # no e-mail and no webhook: the status was set, nothing was sent
-    assert (await client.get("/_sandbox/events")).json()["data"] == []
+    assert (sent["status"], sent["displayStatus"], sent["documentNumber"]) == ("sent", "sent", "5001")
+    assert sent["sentAt"] == sent["updatedAt"]
+    assert sent["updatedAt"] > oc["updatedAt"]
+    [event] = (await client.get("/_sandbox/events")).json()["data"]
+    assert (event["topic"], event["documentId"]) == ("orderConfirmation.sent", oc["id"])
+    payload = {"id": oc["id"], "documentNumber": "5001", "deliveryType": "Manual", "recipientEmail": None}
+    assert event["payload"] == payload
+    assert (await client.get("/_sandbox/outbox")).json()["data"] == []  # Manual: nothing is e-mailed
+    # Setting "sent" again is an edit of a sent document, not another send.
+    again = (await client.patch(f"/v1/order-confirmations/{oc['id']}", json=oc_body(status="sent", notes="x"))).json()
+    assert (again["documentNumber"], again["sentAt"], again["notes"]) == ("5001", sent["sentAt"], "x")
+    assert len((await client.get("/_sandbox/events")).json()["data"]) == 1
+
+
+async def test_a_sent_order_confirmation_cannot_be_patched_back_to_draft(client: httpx.AsyncClient) -> None:
+    oc = await create(client, "orderConfirmation")
+    sent = (await client.post(f"/v1/order-confirmations/{oc['id']}/send")).json()
+    back = await client.patch(f"/v1/order-confirmations/{oc['id']}", json=oc_body(status="draft", notes=5))
+    body = assert_error(back, 400, "VALIDATION_ERROR")
+    assert [e["field"] for e in body["errors"]] == ["notes", "status"]
+    assert "cannot go back to draft" in body["errors"][1]["message"]
+    assert (await client.get(f"/v1/order-confirmations/{oc['id']}")).json() == sent
 
 
 async def test_editing_a_sent_document_keeps_it_sent(client: httpx.AsyncClient) -> None:

@@ -19,6 +19,7 @@ from ._support import (
     error_fields,
     path_of,
     send,
+    stored,
 )
 
 pytestmark = pytest.mark.anyio
@@ -98,7 +99,8 @@ async def test_email_send_goes_to_the_customer_email_with_the_pdf(client: httpx.
         "deliveryType": "Email",
         "recipientEmail": seed.CUSTOMER_BOLGE_EMAIL,
     }
-    assert sent["customerContactId"] is None  # the customer's own e-mail is not made a contact
+    # the customer's own e-mail is not made a contact
+    assert (await stored(client, kind, doc["id"]))["customerContactId"] is None
 
 
 async def test_recipient_prefers_the_documents_contact_over_the_customer(client: httpx.AsyncClient) -> None:
@@ -120,7 +122,7 @@ async def test_recipient_email_wins_and_becomes_a_contact_linked_to_the_document
     contacts = (await client.get(f"/v1/customers/{seed.CUSTOMER_FJORD_ID}/contacts")).json()["data"]
     [new] = [c for c in contacts if c["email"] == "cfo@fjordfoods.dk"]
     assert new["customerId"] == seed.CUSTOMER_FJORD_ID
-    assert sent["customerContactId"] == new["id"]
+    assert (await stored(client, "quote", sent["id"]))["customerContactId"] == new["id"]
     assert len(contacts) == 3
 
 
@@ -129,7 +131,7 @@ async def test_recipient_email_of_an_existing_contact_creates_no_new_one(client:
     sent = await send(client, "quote", doc["id"], deliveryType="Email", recipientEmail=seed.CONTACT_METTE_EMAIL.upper())
     contacts = (await client.get(f"/v1/customers/{seed.CUSTOMER_FJORD_ID}/contacts")).json()["data"]
     assert len(contacts) == 2
-    assert sent["customerContactId"] is None
+    assert (await stored(client, "quote", sent["id"]))["customerContactId"] is None
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -149,7 +151,7 @@ async def test_email_send_without_any_recipient_is_refused_and_writes_nothing(
 async def test_manual_send_ignores_recipient_email(client: httpx.AsyncClient) -> None:
     doc = await create(client, customerId=seed.CUSTOMER_HALVO_ID)
     sent = await send(client, "quote", doc["id"], recipientEmail="someone@halvo.dk")
-    assert sent["customerContactId"] is None
+    assert (await stored(client, "quote", sent["id"]))["customerContactId"] is None
     assert await _outbox(client) == []
 
 
@@ -183,8 +185,9 @@ async def test_quote_converts_to_a_draft_order_confirmation_linked_both_ways(cli
     assert result["targetType"] == "orderConfirmation"
     oc = (await client.get(f"/v1/order-confirmations/{result['targetId']}")).json()
     assert (oc["status"], oc["documentNumber"], oc["sourceDocumentId"]) == ("draft", None, quote["id"])
-    for field in ("date", "currency", "reference", "notes", "customerId", "customerContactId", "amount", "vat"):
+    for field in ("date", "currency", "reference", "notes", "customerId", "amount", "vat"):
         assert oc[field] == quote[field], field
+    assert (await stored(client, "orderConfirmation", oc["id"]))["customerContactId"] == seed.CONTACT_METTE_ID
     assert [(line["description"], line["quantity"], line["unitPrice"]) for line in oc["lines"]] == [
         (line["description"], line["quantity"], line["unitPrice"]) for line in quote["lines"]
     ]
@@ -254,7 +257,7 @@ async def test_convert_override_of_the_customer_drops_the_copied_contact(client:
     response = await convert(
         client, "quote", quote["id"], target="invoice", document={"customerId": seed.CUSTOMER_BOLGE_ID}
     )
-    invoice = (await client.get(f"/v1/invoices/{response.json()['targetId']}")).json()
+    invoice = await stored(client, "invoice", response.json()["targetId"])
     assert (invoice["customerId"], invoice["customerContactId"]) == (seed.CUSTOMER_BOLGE_ID, None)
 
 
@@ -306,9 +309,22 @@ async def test_an_accepted_quote_converts_and_a_rejected_one_does_not(client: ht
     assert (await convert(client, "quote", accepted["id"], target="invoice")).status_code == 200
     rejected = await created_and_sent(client)
     await client.post(f"/_sandbox/quotes/{rejected['id']}/reject")
-    assert_error(
+    refused = assert_error(
         await convert(client, "quote", rejected["id"], target="invoice"), 400, "SALES_DOCUMENT_CONVERT_REQUIRES_SENT"
     )
+    # Re-sending keeps a rejected quote rejected, so the message must not send the caller round to a send.
+    assert "send it first" not in refused["message"]
+    assert "rejected by the customer" in refused["message"]
+    assert f"/_sandbox/quotes/{rejected['id']}/accept" in refused["message"]
+    assert (await send(client, "quote", rejected["id"]))["status"] == "rejected"
+
+
+async def test_a_rejected_quote_the_customer_then_accepts_converts(client: httpx.AsyncClient) -> None:
+    quote = await created_and_sent(client)
+    await client.post(f"/_sandbox/quotes/{quote['id']}/reject")
+    accepted = await client.post(f"/_sandbox/quotes/{quote['id']}/accept")
+    assert (accepted.json()["status"], accepted.json()["displayStatus"]) == ("accepted", "accepted")
+    assert (await convert(client, "quote", quote["id"], target="orderConfirmation")).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -349,13 +365,42 @@ async def test_a_converted_document_cannot_be_edited_or_sent(client: httpx.Async
     assert (await client.get(f"{path_of(kind)}/{doc['id']}")).json() == before
 
 
-async def test_body_validation_comes_before_the_lifecycle_rule(client: httpx.AsyncClient) -> None:
+@pytest.mark.parametrize("kind", KINDS)
+async def test_a_converted_document_answers_its_lock_whatever_the_body(client: httpx.AsyncClient, kind: str) -> None:
+    """No body can make a converted document editable, so its fields are not worth naming."""
+    doc = await created_and_sent(client, kind)
+    await convert(client, kind, doc["id"], target="invoice")
+    patch = await client.patch(f"{path_of(kind)}/{doc['id']}", json={"notes": 5, "colour": "blue"})
+    assert_error(patch, 400, "SALES_DOCUMENT_LOCKED_CONVERTED")
+    resend = await client.post(f"{path_of(kind)}/{doc['id']}/send", json={"deliveryType": "Sproom", "cc": "x"})
+    assert_error(resend, 400, "SALES_DOCUMENT_LOCKED_CONVERTED")
+    reconvert = await convert(client, kind, doc["id"], target="creditNote")
+    assert_error(reconvert, 400, "SALES_DOCUMENT_ALREADY_CONVERTED_TO_INVOICE")
+
+
+async def test_a_draft_answers_requires_sent_whatever_the_convert_body(client: httpx.AsyncClient) -> None:
+    draft = await create(client)
+    response = await convert(client, "quote", draft["id"], target="creditNote")
+    body = assert_error(response, 400, "SALES_DOCUMENT_CONVERT_REQUIRES_SENT")
+    assert "send it first" in body["message"]
+
+
+async def test_validation_of_an_unconverted_document_still_names_every_field(client: httpx.AsyncClient) -> None:
     quote = await created_and_sent(client)
-    await convert(client, "quote", quote["id"], target="invoice")
     patch = await client.patch(f"/v1/quotes/{quote['id']}", json={"notes": "no customer"})
     assert error_fields(patch) == ["customerId", "date", "lines"]
-    reconvert = await convert(client, "quote", quote["id"], target="creditNote")
-    assert error_fields(reconvert) == ["target"]
+    assert error_fields(await convert(client, "quote", quote["id"], target="creditNote")) == ["target"]
+
+
+async def test_send_changes_updated_at_and_keeps_created_at(client: httpx.AsyncClient) -> None:
+    doc = await create(client)
+    sent = await send(client, "quote", doc["id"])
+    assert sent["updatedAt"] > doc["updatedAt"]
+    assert sent["createdAt"] == doc["createdAt"]
+    assert sent["sentAt"] == sent["updatedAt"]
+    resent = await send(client, "quote", doc["id"], deliveryType="Email")
+    assert resent["updatedAt"] > sent["updatedAt"]
+    assert resent["sentAt"] == resent["updatedAt"]
 
 
 # -- PDF ------------------------------------------------------------------------------------------------------
@@ -382,10 +427,12 @@ async def test_pdf_of_a_sent_document_is_final_unless_a_draft_preview_is_asked(
     assert "DRAFT" in _pdf_text(preview.content)
 
 
-async def test_pdf_of_a_draft_is_always_watermarked(client: httpx.AsyncClient) -> None:
-    doc = await create(client)
+@pytest.mark.parametrize("kind", KINDS)
+async def test_pdf_of_a_draft_is_always_watermarked(client: httpx.AsyncClient, kind: str) -> None:
+    """A draft has no number yet: `draft=false` does not make a final-looking PDF of it."""
+    doc = await create(client, kind)
     for params in ({}, {"draft": "false"}, {"draft": "true"}):
-        response = await client.get(f"/v1/quotes/{doc['id']}/pdf", params=params)
+        response = await client.get(f"{path_of(kind)}/{doc['id']}/pdf", params=params)
         assert "DRAFT" in _pdf_text(response.content)
 
 

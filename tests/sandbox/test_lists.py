@@ -28,9 +28,16 @@ async def test_empty_list_shape(client: httpx.AsyncClient) -> None:
     assert await _list(client) == {"data": [], "total": 0, "page": 1, "limit": 25, "totalPages": 0}
 
 
-async def test_default_order_is_newest_first(client: httpx.AsyncClient) -> None:
-    created = [(await create(client, date=f"2026-01-{10 - i:02d}"))["id"] for i in range(4)]
-    assert _ids(await _list(client)) == list(reversed(created))
+async def test_default_order_is_newest_first_by_date_then_creation(client: httpx.AsyncClient) -> None:
+    older = (await create(client, date="2026-01-10"))["id"]
+    newer = (await create(client, date="2026-01-12"))["id"]
+    same_day = [(await create(client, date="2026-01-11"))["id"] for _ in range(2)]
+    oldest = (await create(client, date="2026-01-09"))["id"]
+    newest_first = [newer, same_day[1], same_day[0], older, oldest]
+    assert _ids(await _list(client)) == newest_first
+    assert _ids(await _list(client, sortBy="date")) == newest_first
+    # sortOrder alone turns the default order round.
+    assert _ids(await _list(client, sortOrder="ASC")) == list(reversed(newest_first))
 
 
 async def test_paging_splits_the_list_and_counts_pages(client: httpx.AsyncClient) -> None:
@@ -212,3 +219,18 @@ async def test_totals_match_the_items_after_every_kind_of_change(client: httpx.A
         expected = sum(1 for item in everything if item["displayStatus"] == status)
         assert (await _list(client, status=status))["total"] == expected, status
     assert (await _list(client, status="expired"))["total"] == 1  # quote 4 (May 15); quote 3 moved to December
+
+
+@pytest.mark.parametrize(
+    ("path", "fields"),
+    [
+        ("/v1/quotes", "date, documentNumber, amount, status, validUntil"),
+        ("/v1/order-confirmations", "date, documentNumber, amount, status"),
+    ],
+)
+async def test_an_unlisted_sort_field_is_refused_naming_the_listed_ones(
+    client: httpx.AsyncClient, path: str, fields: str
+) -> None:
+    response = await client.get(path, params={"sortBy": "createdAt"})
+    [error] = response.json()["errors"]
+    assert error == {"field": "sortBy", "message": f"must be one of {fields}"}

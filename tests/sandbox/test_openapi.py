@@ -367,6 +367,9 @@ async def test_served_answers_match_their_described_schemas(spec: dict[str, Any]
         _check(spec, "/v1/order-confirmations/{id}", "get", await client.get(f"/v1/order-confirmations/{oc_id}"))
         _check(spec, "/v1/invoices", "get", await client.get("/v1/invoices"))
         _check(spec, "/v1/invoices/{id}", "get", await client.get(f"/v1/invoices/{invoice_id}"))
+        for segment, doc_id in (("quotes", qid), ("order-confirmations", oc_id), ("invoices", invoice_id)):
+            stored = await client.get(f"/_sandbox/documents/{segment}/{doc_id}")
+            _check(spec, "/_sandbox/documents/{kind}/{id}", "get", stored)
         pdf = await client.get(f"/v1/invoices/{invoice_id}/pdf", params={"draft": "true"})
         assert pdf.headers["content-type"] == "application/pdf"
 
