@@ -8,6 +8,7 @@ confirmation may be asked, and the sandbox must be exactly as it was.
 
 from __future__ import annotations
 
+import json
 import re
 import string
 from collections.abc import Callable, Iterator
@@ -157,6 +158,29 @@ BAD_EMAIL = st.one_of(
     ),
 )
 
+CLEARABLE = ("valid_until", "customer_contact_id", "customer_department_id", "reference", "our_reference", "notes")
+
+
+def _not_json_list_or_null(text: str) -> bool:
+    # The SDK reads JSON inside string arguments: "null" or "[]" would arrive as a valid `clear`.
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return True
+    return not (parsed is None or isinstance(parsed, list))
+
+
+BAD_CLEAR = st.one_of(
+    st.integers(),
+    st.booleans(),
+    st.dictionaries(st.text(max_size=5), st.integers(), min_size=1, max_size=2),
+    st.text(max_size=20).filter(_not_json_list_or_null),
+    # a name that is not clearable (a typo, another casing, a field that has no empty state)
+    st.lists(bad_enum(*CLEARABLE), min_size=1, max_size=3),
+    st.lists(st.sampled_from(["customer_id", "lines", "date", "currency", "customerContactId"]), min_size=1),
+    st.lists(st.sampled_from(CLEARABLE), min_size=7, max_size=12),  # more than there are
+)
+
 BAD_CURRENCY = st.one_of(
     NOT_A_STRING,
     st.text(max_size=8).filter(lambda s: not re.fullmatch(r"[A-Za-z]{3}", s.strip())),
@@ -243,6 +267,7 @@ PAGE = simple(
     )
 )
 LIMIT = simple(st.one_of(st.integers(max_value=0), st.integers(min_value=101), st.sampled_from(["ten", "", 2.5])))
+CLEAR = simple(BAD_CLEAR)
 LINES_REQUIRED = Kind(lambda: bad_lines(required=True))
 LINES_OPTIONAL = Kind(lambda: bad_lines(required=False))
 
@@ -272,6 +297,10 @@ class ToolInputs:
 QUOTE_STATUSES = ("draft", "sent", "accepted", "rejected", "expired", "converted")
 OC_STATUSES = ("draft", "sent", "converted")
 NEW_LINES = [{"price_id": seed.PRICE_WORKSHOP_ID}]
+# The fixture's drafts are made directly in the sandbox, so this server never wrote them: a valid update states
+# the lines and the contact and department (here: none), which LedgerBee's answers do not show.
+FULL_UPDATE: dict[str, Any] = {"lines": NEW_LINES, "clear": ["customer_contact_id", "customer_department_id"]}
+_UPDATE_FIELDS = {"customer_department_id": UUID, "clear": CLEAR}
 
 _DOCUMENT_FIELDS = {
     "date": DATE,
@@ -301,12 +330,12 @@ INPUTS: dict[str, ToolInputs] = {
         ("customer_id", "lines"),
     ),
     "update_quote": ToolInputs(
-        lambda f: {"quote_id": f.quote},
-        {"quote_id": UUID, "lines": LINES_OPTIONAL, "valid_until": DATE, **_DOCUMENT_FIELDS},
+        lambda f: {"quote_id": f.quote} | FULL_UPDATE,
+        {"quote_id": UUID, "lines": LINES_OPTIONAL, "valid_until": DATE, **_DOCUMENT_FIELDS, **_UPDATE_FIELDS},
         ("quote_id",),
     ),
     "send_quote": ToolInputs(
-        lambda f: {"quote_id": f.quote, "delivery_type": "Email"},
+        lambda f: {"quote_id": f.quote, "delivery_type": "Email", "recipient_email": seed.CONTACT_METTE_EMAIL},
         {
             "quote_id": UUID,
             "delivery_type": enum("Manual", "Email"),
@@ -342,12 +371,16 @@ INPUTS: dict[str, ToolInputs] = {
         ("customer_id", "lines"),
     ),
     "update_order_confirmation": ToolInputs(
-        lambda f: {"order_confirmation_id": f.order_confirmation},
-        {"order_confirmation_id": UUID, "lines": LINES_OPTIONAL, **_DOCUMENT_FIELDS},
+        lambda f: {"order_confirmation_id": f.order_confirmation} | FULL_UPDATE,
+        {"order_confirmation_id": UUID, "lines": LINES_OPTIONAL, **_DOCUMENT_FIELDS, **_UPDATE_FIELDS},
         ("order_confirmation_id",),
     ),
     "send_order_confirmation": ToolInputs(
-        lambda f: {"order_confirmation_id": f.order_confirmation, "delivery_type": "Email"},
+        lambda f: {
+            "order_confirmation_id": f.order_confirmation,
+            "delivery_type": "Email",
+            "recipient_email": seed.CONTACT_METTE_EMAIL,
+        },
         {
             "order_confirmation_id": UUID,
             "delivery_type": enum("Manual", "Email"),
@@ -508,3 +541,26 @@ def test_lines_with_every_bad_quantity_in_one_call_name_each_line(harness: Harne
         assert re.search(rf"lines[.\[]{index}\]?[.]quantity", text), (index, text)
     assert state_digest(harness.app) == before
     ok(harness.call("list_quotes", {}))
+
+
+@pytest.mark.parametrize("tool", ["update_quote", "update_order_confirmation"])
+def test_an_update_that_would_guess_or_contradict_itself_is_refused_and_changes_nothing(
+    harness: Harness, tool: str
+) -> None:
+    """A draft this server never wrote: an update that leaves out what LedgerBee does not show (lines, contact,
+    department) is refused, naming each; so is a field both given and listed in `clear`."""
+    valid = INPUTS[tool].valid(harness.fixture)
+    doc = {k: v for k, v in valid.items() if k in ("quote_id", "order_confirmation_id")}
+    before = state_digest(harness.app)
+    text = error_text(harness.call(tool, doc | {"notes": "only the notes"}))
+    assert_not_generic(tool, text)
+    assert "Nothing was changed." in text
+    for missing in ("lines:", "customer_contact_id:", "customer_department_id:"):
+        assert missing in text, (missing, text)
+    both = valid | {"notes": "x", "clear": ["notes", "customer_contact_id", "customer_department_id"]}
+    text = error_text(harness.call(tool, both))
+    assert "notes" in text
+    assert "clear" in text
+    assert "Nothing was changed." in text
+    assert state_digest(harness.app) == before
+    assert harness.person.messages == []

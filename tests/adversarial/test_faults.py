@@ -105,7 +105,7 @@ READS = [
         "GET",
         "/v1/customers/{id}",
         "send_quote",
-        lambda d: {"quote_id": d.quote, "delivery_type": "Email"},
+        lambda d: {"quote_id": d.quote, "delivery_type": "Email", "recipient_email": seed.CONTACT_METTE_EMAIL},
         token_mode=True,
     ),
     Read("GET", "/v1/products", "list_products", lambda d: {}),
@@ -231,6 +231,21 @@ UPDATES = [
 ]
 
 
+# The drafts are made directly in the sandbox, so this server never wrote them: an update states the lines and
+# the (absent) contact and department, which LedgerBee's answers do not show.
+FULL_UPDATE: dict[str, Any] = {
+    "lines": [{"price_id": seed.PRICE_WORKSHOP_ID, "quantity": 1}],
+    "clear": ["customer_contact_id", "customer_department_id"],
+}
+
+
+async def stored_record(sandbox: httpx.AsyncClient, kind: str, doc_id: str) -> dict[str, Any]:
+    """The sandbox's stored record, with what the published answer leaves out (contact, department, prices)."""
+    response = await sandbox.get(f"/_sandbox/documents/{kind}/{doc_id}")
+    response.raise_for_status()
+    return response.json()
+
+
 @pytest.mark.parametrize(("tool", "kind", "id_arg"), UPDATES, ids=[u[0] for u in UPDATES])
 async def test_updates_are_retried_and_land_once(
     make_server: MakeServer, sandbox: httpx.AsyncClient, faults: FaultTransport, tool: str, kind: str, id_arg: str
@@ -241,16 +256,17 @@ async def test_updates_are_retried_and_land_once(
             doc_id = await draft(sandbox, kind)
             faults.arm(rule("PATCH", template, fault, times=1))
             note = f"after {fault.label}"
-            result = await call(c, tool, {id_arg: doc_id, "notes": note})
+            result = await call(c, tool, {id_arg: doc_id, "notes": note} | FULL_UPDATE)
             assert not result.is_error, (fault.label, text_of(result))
-            stored = await document(sandbox, kind, doc_id)
+            stored = await stored_record(sandbox, kind, doc_id)
             assert stored["notes"] == note
             assert len(stored["lines"]) == 1, "a replayed PATCH replaces the lines, it never appends"
+            assert stored["lines"][0]["priceId"] == seed.PRICE_WORKSHOP_ID
             assert stored["status"] == "draft"
 
         doc_id = await draft(sandbox, kind)
         faults.arm(rule("PATCH", template, Fault("status", 503)))
-        text = error_text(await call(c, tool, {id_arg: doc_id, "notes": "never stored"}))
+        text = error_text(await call(c, tool, {id_arg: doc_id, "notes": "never stored"} | FULL_UPDATE))
         assert_not_generic(tool, text)
         assert "503" in text
         assert (await document(sandbox, kind, doc_id))["notes"] is None
@@ -258,13 +274,22 @@ async def test_updates_are_retried_and_land_once(
         # the update happened, its answer came back cut off: not retried, and the agent is told to read it back
         faults.arm(rule("PATCH", template, Fault("truncated", after=True)))
         seen = faults.count("PATCH", template)
-        text = error_text(await call(c, tool, {id_arg: doc_id, "notes": "stored, answer lost"}))
+        text = error_text(await call(c, tool, {id_arg: doc_id, "notes": "stored, answer lost"} | FULL_UPDATE))
         assert_not_generic(tool, text)
         assert "reported success" in text or "read the document back" in text, text
         assert faults.count("PATCH", template) - seen == 1
         assert (await document(sandbox, kind, doc_id))["notes"] == "stored, answer lost"
         faults.disarm()
-        ok(await call(c, tool, {id_arg: doc_id, "notes": "healthy again"}))
+        # the server never read its answer, so it does not know the body stands: it asks again rather than guess
+        refused = error_text(await call(c, tool, {id_arg: doc_id, "notes": "healthy again"}))
+        assert "Nothing was changed." in refused
+        assert (await document(sandbox, kind, doc_id))["notes"] == "stored, answer lost"
+        ok(await call(c, tool, {id_arg: doc_id, "notes": "healthy again"} | FULL_UPDATE))
+        # now it wrote the body and read LedgerBee's answer: only notes keeps the lines and their price links
+        ok(await call(c, tool, {id_arg: doc_id, "notes": "only the notes"}))
+        stored = await stored_record(sandbox, kind, doc_id)
+        assert stored["notes"] == "only the notes"
+        assert [line["priceId"] for line in stored["lines"]] == [seed.PRICE_WORKSHOP_ID]
 
 
 # -- create: POST, never retried -----------------------------------------------------------------------------
@@ -337,10 +362,22 @@ class Action:
 
 
 ACTIONS = [
-    Action("send_quote", "quotes", "quote_id", "sent", {"delivery_type": "Email"}),
+    # Fjord Foods has a contact with an e-mail: the server does not guess, the agent names the recipient (a
+    # contact here, the customer's own address for the order confirmation)
+    Action(
+        "send_quote",
+        "quotes",
+        "quote_id",
+        "sent",
+        {"delivery_type": "Email", "recipient_email": seed.CONTACT_METTE_EMAIL},
+    ),
     Action("convert_quote", "quotes", "quote_id", "converted", {"target": "orderConfirmation"}),
     Action(
-        "send_order_confirmation", "order-confirmations", "order_confirmation_id", "sent", {"delivery_type": "Email"}
+        "send_order_confirmation",
+        "order-confirmations",
+        "order_confirmation_id",
+        "sent",
+        {"delivery_type": "Email", "recipient_email": seed.CUSTOMER_FJORD_EMAIL},
     ),
     Action("convert_order_confirmation", "order-confirmations", "order_confirmation_id", "converted", {}),
 ]
@@ -405,7 +442,9 @@ async def test_send_and_convert_happen_at_most_once_and_are_reported_truthfully(
                     assert ok(again)["outcome"] == "done"
             assert await happened(sandbox, action, doc_id) == 1, fault.label
     if action.verb == "sent":
-        assert len(await outbox(sandbox)) == len(BEFORE) + len(AFTER)  # one e-mail per draft, none twice
+        mails = await outbox(sandbox)
+        assert len(mails) == len(BEFORE) + len(AFTER)  # one e-mail per draft, none twice
+        assert {m["to"] for m in mails} == {action.extra["recipient_email"]}
 
 
 @pytest.mark.parametrize("action", ACTIONS, ids=[a.tool for a in ACTIONS])

@@ -19,6 +19,7 @@ from mcp.server import MCPServer
 from mcp_types import CallToolResult
 
 from ledgerbee_mcp.config import ConfirmMode
+from ledgerbee_mcp.sandbox import seed
 
 from ._support import FaultTransport as Transport
 from ._support import Person, barrier, call, document, draft, effects_on, ok, outbox, sent, text_of
@@ -113,19 +114,19 @@ async def test_two_elicited_sends_of_one_draft_on_one_server_send_once(
     # the first send waits for a second that must never arrive while the first holds the document's lock
     faults.hold = barrier(2, timeout=0.5)
     async with Client(make_server(), elicitation_callback=Person()) as c:
-        args = {"quote_id": qid, "delivery_type": "Email"}
+        args = {"quote_id": qid, "delivery_type": "Email", "recipient_email": seed.CONTACT_METTE_EMAIL}
         results = await race(lambda: call(c, "send_quote", args), lambda: call(c, "send_quote", args))
     assert outcomes(results) == ["done", "error"], [text_of(r) for r in results]
     assert "Nothing was sent" in text_of(next(r for r in results if r.is_error))
     assert faults.count("POST", "/v1/quotes/{id}/send") == 1
-    assert len(await outbox(sandbox)) == 1
+    assert [m["to"] for m in await outbox(sandbox)] == [seed.CONTACT_METTE_EMAIL]
 
 
 # -- sends on two replicas: what actually happens ------------------------------------------------------------
 
 
 async def replicas_send(make_server: MakeServer, faults: Transport, qid: str, *, token: bool) -> list[CallToolResult]:
-    args = {"quote_id": qid, "delivery_type": "Email"}
+    args = {"quote_id": qid, "delivery_type": "Email", "recipient_email": seed.CONTACT_METTE_EMAIL}
     mode = ConfirmMode.TOKEN if token else ConfirmMode.AUTO
     async with (
         Client(make_server(confirm=mode), elicitation_callback=Person()) as a,

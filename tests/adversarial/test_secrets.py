@@ -35,6 +35,8 @@ class EchoingGateway(httpx.AsyncBaseTransport):
         self.inner = inner
         self.echo: dict[tuple[str, str], str] = {}
         self.keys_seen: set[str] = set()
+        self.echoed = 0
+        """How many answers quoted the key: each echo case must really reach the gateway."""
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         key = request.headers.get("x-api-key", "")
@@ -49,6 +51,7 @@ class EchoingGateway(httpx.AsyncBaseTransport):
         )
         if style is None:
             return await self.inner.handle_async_request(request)
+        self.echoed += 1
         if style == "after":
             await self.inner.handle_async_request(request)  # it happened; the answer below is all that comes back
         headers = {"x-request-id": "req-echo"}
@@ -95,7 +98,19 @@ async def test_a_production_key_never_leaks_through_faults_echoes_or_errors(
             ("GET", f"/quotes/{quote}", "json", "get_quote", {"quote_id": quote}),
             ("GET", f"/quotes/{quote}", "html", "get_quote", {"quote_id": quote}),
             ("GET", f"/quotes/{quote}", "garbled", "get_quote", {"quote_id": quote}),
-            ("PATCH", f"/quotes/{quote}", "json", "update_quote", {"quote_id": quote, "notes": "x"}),
+            (
+                "PATCH",
+                f"/quotes/{quote}",
+                "json",
+                "update_quote",
+                {
+                    "quote_id": quote,
+                    "notes": "x",
+                    # a draft this server did not write: the update states all it must, so the PATCH goes out
+                    "lines": [{"price_id": seed.PRICE_WORKSHOP_ID}],
+                    "clear": ["customer_contact_id", "customer_department_id"],
+                },
+            ),
             (
                 "POST",
                 "/quotes",
@@ -106,12 +121,14 @@ async def test_a_production_key_never_leaks_through_faults_echoes_or_errors(
             ("GET", "/pdf", "garbled", "get_document_pdf", {"document_type": "quote", "document_id": quote}),
         ]:
             gateway.echo = {(method, suffix): style}
+            echoed = gateway.echoed
             result = await call(c, tool, args)
             assert result.is_error, (style, tool, text_of(result))
+            assert gateway.echoed > echoed, (style, tool, "refused before the request, nothing to leak from")
         gateway.echo = {}
 
         # a send whose answer comes back garbled with the key in it, reconciled by a re-read
-        args = {"quote_id": to_send, "delivery_type": "Email"}
+        args = {"quote_id": to_send, "delivery_type": "Email", "recipient_email": seed.CONTACT_METTE_EMAIL}
         token = ok(await call(c, "send_quote", args))["confirmation_token"]
         gateway.echo = {("POST", "/send"): "after"}
         assert ok(await call(c, "send_quote", args | {"confirmation_token": token}))["outcome"] == "done"

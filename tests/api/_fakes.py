@@ -43,7 +43,6 @@ def quote_json(**overrides: Any) -> dict[str, Any]:
         "lines": [
             {
                 "id": "0197a943-2325-7829-b835-b6c71a2930aa",
-                "priceId": "0197a943-2325-7829-b835-b6c71a293099",
                 "description": "Workshop",
                 "lineType": "product",
                 "quantity": 2,

@@ -153,10 +153,11 @@ async def test_quote_lifecycle(client: LedgerBeeClient) -> None:
     assert (await client.quotes.pdf(quote.id, draft=True)).startswith(b"%PDF-")
 
     update = QuoteUpdate.model_validate(
-        {**_quote_body().model_dump(), "lines": [LineInput(description="Half day", unit_price=Decimal("999.995"))]}
+        {**_quote_body().model_dump(), "lines": [LineInput(description="Half day", unit_price=Decimal("1000.00"))]}
     )
     updated = await client.quotes.update(quote.id, update)
     assert updated.lines[0].unit_price == Decimal("1000.00")
+    assert updated.lines[0].line_type is LineType.PRODUCT
     assert updated.amount == Decimal("1250.00")
     assert updated.reference is None
 

@@ -29,18 +29,17 @@ class GarbleSends(httpx.AsyncBaseTransport):
         return response
 
 
-async def test_unreadable_answer_to_a_send_is_reconciled(
-    sandbox_app: Starlette, sandbox: httpx.AsyncClient
-) -> None:
+async def test_unreadable_answer_to_a_send_is_reconciled(sandbox_app: Starlette, sandbox: httpx.AsyncClient) -> None:
     server = build_server(Settings(sandbox=True), transport=GarbleSends(sandbox_app))
     async with Client(server, elicitation_callback=approve) as client:
         created = await client.call_tool(
             "create_quote", {"customer_id": seed.CUSTOMER_FJORD_ID, "lines": [{"price_id": seed.PRICE_WORKSHOP_ID}]}
         )
         quote_id = created.structured_content["id"]  # type: ignore[index]
-        result = await client.call_tool("send_quote", {"quote_id": quote_id, "delivery_type": "Email"})
+        args = {"quote_id": quote_id, "delivery_type": "Email", "recipient_email": seed.CONTACT_METTE_EMAIL}
+        result = await client.call_tool("send_quote", args)
         assert not result.is_error, result.content
         assert result.structured_content["outcome"] == "done"  # type: ignore[index]
         assert "re-read confirmed" in result.structured_content["message"]  # type: ignore[index]
     outbox = (await sandbox.get("/_sandbox/outbox", headers={"x-api-key": FULL_KEY})).json()["data"]
-    assert len(outbox) == 1
+    assert [m["to"] for m in outbox] == [seed.CONTACT_METTE_EMAIL]

@@ -26,6 +26,13 @@ def error_text(result: CallToolResult) -> str:
     return " ".join(getattr(block, "text", "") for block in result.content)
 
 
+async def stored(sandbox: httpx.AsyncClient, kind: str, document_id: str) -> dict[str, Any]:
+    """The sandbox's stored record: what the published answer leaves out (contact, department, price links)."""
+    response = await sandbox.get(f"/_sandbox/documents/{kind}/{document_id}")
+    response.raise_for_status()
+    return response.json()
+
+
 async def new_quote(client: Client, **extra: Any) -> dict[str, Any]:
     args = {"customer_id": seed.CUSTOMER_FJORD_ID, "lines": [{"price_id": seed.PRICE_WORKSHOP_ID, "quantity": 2}]}
     return ok(await client.call_tool("create_quote", args | extra))
@@ -43,8 +50,10 @@ async def test_lookups(client: Client) -> None:
     assert seed.PRICE_WORKSHOP_ID in price_ids
 
 
-async def test_create_get_update_quote(client: Client) -> None:
-    created = await new_quote(client, valid_until="2099-01-31", notes="Hello")
+async def test_create_get_update_quote(client: Client, sandbox: httpx.AsyncClient) -> None:
+    created = await new_quote(
+        client, valid_until="2099-01-31", notes="Hello", customer_contact_id=seed.CONTACT_METTE_ID
+    )
     assert created["status"] == "draft"
     assert created["number"] is None
     assert created["subtotal"] == "25000.00"
@@ -63,6 +72,10 @@ async def test_create_get_update_quote(client: Client) -> None:
     assert again["reference"] == "PO-1"
     assert again["notes"] == "Hello"
     assert again["valid_until"] == "2099-01-31"
+    # what the answer does not show was carried over from the body this server wrote, not dropped
+    record = await stored(sandbox, "quotes", created["id"])
+    assert record["customerContactId"] == seed.CONTACT_METTE_ID
+    assert [line["priceId"] for line in record["lines"]] == [seed.PRICE_WORKSHOP_ID]
 
     replaced = ok(
         await client.call_tool(
@@ -91,7 +104,8 @@ async def test_list_quotes_is_compact_and_pages(client: Client) -> None:
 
 async def test_whole_chain_to_invoice(client: Client, sandbox: httpx.AsyncClient) -> None:
     quote = await new_quote(client)
-    sent = ok(await client.call_tool("send_quote", {"quote_id": quote["id"], "delivery_type": "Email"}))
+    args = {"quote_id": quote["id"], "delivery_type": "Email", "recipient_email": seed.CUSTOMER_FJORD_EMAIL}
+    sent = ok(await client.call_tool("send_quote", args))
     assert sent["outcome"] == "done"
     assert sent["document_number"] == "1001"
     outbox = (await sandbox.get("/_sandbox/outbox")).json()["data"]
@@ -105,8 +119,24 @@ async def test_whole_chain_to_invoice(client: Client, sandbox: httpx.AsyncClient
     assert oc["source_document_id"] == quote["id"]
     assert oc["status"] == "draft"
 
+    # LedgerBee made the order confirmation, not this server: it cannot know the contact, department or price
+    # links, so an update must state them
     note = {"order_confirmation_id": oc_id, "notes": "Delivery week 2"}
-    ok(await client.call_tool("update_order_confirmation", note))
+    refused = error_text(await client.call_tool("update_order_confirmation", note))
+    assert "Nothing was changed." in refused
+    for missing in ("lines:", "customer_contact_id:", "customer_department_id:"):
+        assert missing in refused
+    assert (await stored(sandbox, "order-confirmations", oc_id))["notes"] is None
+    full = note | {
+        "lines": [{"price_id": seed.PRICE_WORKSHOP_ID, "quantity": 2}],
+        "customer_contact_id": seed.CONTACT_METTE_ID,
+        "clear": ["customer_department_id"],
+    }
+    ok(await client.call_tool("update_order_confirmation", full))
+    record = await stored(sandbox, "order-confirmations", oc_id)
+    assert record["notes"] == "Delivery week 2"
+    assert record["customerContactId"] == seed.CONTACT_METTE_ID
+    assert [line["priceId"] for line in record["lines"]] == [seed.PRICE_WORKSHOP_ID]
     listed = ok(await client.call_tool("list_order_confirmations", {"status": "draft"}))
     assert [i["id"] for i in listed["items"]] == [oc_id]
 
