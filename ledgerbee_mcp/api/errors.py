@@ -28,6 +28,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "ServerError",
+    "explain",
 ]
 
 CODE_MISSING_RECIPIENT: Final = "SALES_DOCUMENT_MISSING_RECIPIENT"
@@ -299,3 +300,21 @@ class OutcomeUnknown(LedgerBeeError):
         if request_id:
             text += f" | request id: {request_id}"
         super().__init__(text)
+
+
+def explain(error: LedgerBeeError) -> str:
+    """One paragraph for a person or an agent: what failed, the code, the fields, and the documented fix."""
+    if not isinstance(error, APIError):
+        return f"LedgerBee could not be reached or answered unreadably: {error}"
+    head = f"LedgerBee answered {error.status_code}"
+    if error.code:
+        head += f" {error.code}"
+    parts = [f"{head}: {error.message}"]
+    if error.field_errors:
+        fields = "; ".join(f"{fe.field}: {fe.message}" for fe in error.field_errors)
+        parts.append(f"Fields: {fields}.")
+    if error.hint:
+        parts.append(f"Fix: {error.hint}")
+    if error.request_id:
+        parts.append(f"(request id {error.request_id})")
+    return " ".join(parts)

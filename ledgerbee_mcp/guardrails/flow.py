@@ -9,16 +9,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from mcp.server.mcpserver import AcceptedElicitation, ElicitationResult
-from mcp.server.mcpserver.exceptions import ToolError
-
 from ledgerbee_mcp.api import APIError, ConvertResult, DocumentType, LedgerBeeError, OrderConfirmation, Quote
-from ledgerbee_mcp.guardrails.consent import ConfirmAction, TokenPath
+from ledgerbee_mcp.api.errors import explain as describe
+from ledgerbee_mcp.guardrails.context import Guard
+from ledgerbee_mcp.guardrails.outcomes import ActionOutcome, Consent, Refused, TokenPath
 from ledgerbee_mcp.guardrails.preview import DocView, Prepared, view_of
 from ledgerbee_mcp.guardrails.tokens import TokenError
-from ledgerbee_mcp.server.errors import describe
-from ledgerbee_mcp.server.outputs import ActionResult
-from ledgerbee_mcp.server.runtime import Runtime
 
 __all__ = ["GuardedAction", "run_guarded"]
 
@@ -46,7 +42,7 @@ def _happened(action: str, before: DocView, after: DocView) -> bool:
 
 
 def _record(
-    rt: Runtime,
+    rt: Guard,
     prepared: Prepared,
     outcome: str,
     *,
@@ -67,15 +63,14 @@ def _record(
 
 
 async def run_guarded(
-    rt: Runtime,
+    rt: Guard,
     spec: GuardedAction,
     prepared: Prepared,
-    consent: ElicitationResult[ConfirmAction],
+    consent: Consent,
     token: str | None,
-) -> ActionResult:
+) -> ActionOutcome:
     verb = "sent" if spec.action == "send" else "converted"
-    data: object = consent.data if isinstance(consent, AcceptedElicitation) else None
-    if isinstance(data, TokenPath):
+    if isinstance(consent, TokenPath):
         if not token:
             issued = rt.signer.issue(
                 action=spec.tool,
@@ -84,7 +79,7 @@ async def run_guarded(
                 fingerprint=prepared.fingerprint,
             )
             _record(rt, prepared, "confirmation_required")
-            return ActionResult(
+            return ActionOutcome(
                 outcome="confirmation_required",
                 message=(
                     f"Nothing was {verb} yet. Show this preview to the person. Only if they agree, call "
@@ -104,13 +99,13 @@ async def run_guarded(
             )
         except TokenError as error:
             _record(rt, prepared, "refused", reason=str(error))
-            raise ToolError(f"Refused: {error}. Nothing was {verb}.") from None
+            raise Refused(f"Refused: {error}. Nothing was {verb}.") from None
         via = "token"
-    elif isinstance(data, ConfirmAction) and data.confirm:
-        via = "elicitation"
+    elif consent.confirmed:
+        via = consent.via
     else:
-        _record(rt, prepared, "declined", reason=f"elicitation {consent.action}")
-        return ActionResult(
+        _record(rt, prepared, "declined", reason=f"{consent.via} {consent.action}")
+        return ActionOutcome(
             outcome="declined",
             message=f"The person did not confirm ({consent.action}). Nothing was {verb}.",
             preview=prepared.preview,
@@ -127,7 +122,7 @@ async def run_guarded(
                 else "the e-mail recipient changed after the preview"
             )
             _record(rt, prepared, "refused", reason=reason, consent=via)
-            raise ToolError(f"Refused: {reason}. Nothing was {verb}. Call again to preview its current state.")
+            raise Refused(f"Refused: {reason}. Nothing was {verb}. Call again to preview its current state.")
         produced: ConvertResult | None = None
         try:
             answer = await spec.perform(again)
@@ -135,7 +130,7 @@ async def run_guarded(
         except APIError as error:
             # LedgerBee answered with an error: the action was not done.
             _record(rt, prepared, "refused", reason=describe(error), consent=via)
-            raise ToolError(f"{describe(error)} Nothing was {verb}.") from None
+            raise Refused(f"{describe(error)} Nothing was {verb}.") from None
         except LedgerBeeError as unknown:
             # OutcomeUnknown, an unreadable answer to a request that went out, a dropped connection: only a
             # re-read can tell whether it happened. Never retried blindly.
@@ -144,7 +139,7 @@ async def run_guarded(
                 after = view_of(await spec.reread())
             except LedgerBeeError as error:
                 _record(rt, prepared, "unknown", reason=describe(error), consent=via)
-                return ActionResult(
+                return ActionOutcome(
                     outcome="unknown",
                     message=(
                         f"LedgerBee did not confirm the {spec.action}, and the document could not be re-read "
@@ -155,7 +150,7 @@ async def run_guarded(
                 )
             if not _happened(spec.action, before, after):
                 _record(rt, prepared, "not_done", reason=str(unknown), consent=via)
-                return ActionResult(
+                return ActionOutcome(
                     outcome="not_done",
                     message=(
                         f"LedgerBee did not answer the {spec.action}, and a re-read shows it did not happen: "
@@ -190,7 +185,7 @@ def _converted(before: DocView, produced: ConvertResult | None) -> DocView:
 
 
 def _done(
-    rt: Runtime,
+    rt: Guard,
     prepared: Prepared,
     spec: GuardedAction,
     after: DocView,
@@ -198,7 +193,7 @@ def _done(
     produced: ConvertResult | None,
     *,
     reconciled: bool,
-) -> ActionResult:
+) -> ActionOutcome:
     produced_id = produced.target_id if produced else after.converted_to if spec.action == "convert" else None
     produced_type = ("invoice" if after.converted_to_invoice_id else "order_confirmation") if produced_id else None
     _record(
@@ -223,7 +218,7 @@ def _done(
         )
     if reconciled:
         message += " (LedgerBee's answer was lost; a re-read confirmed it happened.)"
-    return ActionResult(
+    return ActionOutcome(
         outcome="done",
         message=message,
         document_number=after.number,

@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Literal
 
-from mcp.server.mcpserver.exceptions import ToolError
-
 from ledgerbee_mcp.api import OrderConfirmation, Quote
 from ledgerbee_mcp.guardrails.audit import AuditRecord
-from ledgerbee_mcp.guardrails.preview import Prepared, prepare_convert, prepare_send
-from ledgerbee_mcp.server.errors import api_errors
-from ledgerbee_mcp.server.runtime import Runtime
+from ledgerbee_mcp.guardrails.context import Guard
+from ledgerbee_mcp.guardrails.outcomes import Refused
+from ledgerbee_mcp.guardrails.preview import Prepared, prepare_convert, prepare_send, read
 
 __all__ = ["Fetch", "preflight_convert", "preflight_send"]
 
@@ -20,7 +18,7 @@ DocType = Literal["quote", "order_confirmation"]
 
 
 async def _audited(
-    rt: Runtime,
+    guard: Guard,
     check: Callable[[], Awaitable[Prepared]],
     *,
     action: str,
@@ -32,9 +30,9 @@ async def _audited(
 ) -> Prepared:
     try:
         return await check()
-    except ToolError as error:
+    except Refused as error:
         # A refusal before the API is called is still a refused irreversible action: the audit log has it.
-        rt.audit.record(
+        guard.audit.record(
             AuditRecord(
                 action=action,
                 document_type=document_type,
@@ -50,7 +48,7 @@ async def _audited(
 
 
 async def preflight_send(
-    rt: Runtime,
+    guard: Guard,
     doc_type: DocType,
     fetch: Fetch,
     document_id: str,
@@ -59,19 +57,18 @@ async def preflight_send(
     recipient_email: str | None,
 ) -> Prepared:
     async def check() -> Prepared:
-        with api_errors():
-            doc = await fetch(document_id)
+        doc = await read(fetch(document_id))
         return await prepare_send(
-            rt.client,
-            rt.settings,
+            guard.client,
+            guard.policy,
             doc,
             delivery_type=delivery_type,
             recipient_email=recipient_email,
-            today=rt.today(),
+            today=guard.today(),
         )
 
     return await _audited(
-        rt,
+        guard,
         check,
         action="send",
         document_type=doc_type,
@@ -81,10 +78,13 @@ async def preflight_send(
     )
 
 
-async def preflight_convert(rt: Runtime, doc_type: DocType, fetch: Fetch, document_id: str, *, target: str) -> Prepared:
+async def preflight_convert(
+    guard: Guard, doc_type: DocType, fetch: Fetch, document_id: str, *, target: str
+) -> Prepared:
     async def check() -> Prepared:
-        with api_errors():
-            doc = await fetch(document_id)
-        return await prepare_convert(rt.client, doc, target=target, today=rt.today())
+        doc = await read(fetch(document_id))
+        return await prepare_convert(guard.client, doc, target=target, today=guard.today())
 
-    return await _audited(rt, check, action="convert", document_type=doc_type, document_id=document_id, target=target)
+    return await _audited(
+        guard, check, action="convert", document_type=doc_type, document_id=document_id, target=target
+    )

@@ -6,22 +6,31 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypeVar
 
-from mcp.server.mcpserver.exceptions import ToolError
-
-from ledgerbee_mcp.api import Contact, Customer, OrderConfirmation, Quote
-from ledgerbee_mcp.config import Settings
+from ledgerbee_mcp.api import Contact, Customer, LedgerBeeError, OrderConfirmation, Quote
+from ledgerbee_mcp.api.errors import explain
 from ledgerbee_mcp.guardrails.audit import AuditRecord
-from ledgerbee_mcp.server.errors import api_errors
-from ledgerbee_mcp.server.outputs import ActionPreview, Recipient
+from ledgerbee_mcp.guardrails.context import Policy
+from ledgerbee_mcp.guardrails.outcomes import Preview, Recipient, Refused
 
 if TYPE_CHECKING:
     from ledgerbee_mcp.api import LedgerBeeClient
 
-__all__ = ["DocView", "Prepared", "fingerprint", "prepare_convert", "prepare_send", "view_of"]
+__all__ = ["DocView", "Prepared", "fingerprint", "prepare_convert", "prepare_send", "read", "view_of"]
+
+T = TypeVar("T")
+
+
+async def read(call: Awaitable[T]) -> T:
+    """A read the checks depend on: if LedgerBee cannot answer it, nothing is done, and the agent is told why."""
+    try:
+        return await call
+    except LedgerBeeError as error:
+        raise Refused(explain(error)) from None
 
 DocType = Literal["quote", "order_confirmation"]
 _LABEL: dict[DocType, str] = {"quote": "quote", "order_confirmation": "order confirmation"}
@@ -106,7 +115,7 @@ class Prepared:
 
     action: Literal["send", "convert"]
     view: DocView
-    preview: ActionPreview
+    preview: Preview
     fingerprint: str
     arguments: dict[str, object]
     """The arguments the confirmation binds (everything but the token)."""
@@ -142,8 +151,8 @@ class Prepared:
         )
 
 
-def _refuse(view: DocView, reason: str, next_step: str) -> ToolError:
-    return ToolError(f"Refused before calling LedgerBee: the {view.label} {view.id} {reason}. Next step: {next_step}")
+def _refuse(view: DocView, reason: str, next_step: str) -> Refused:
+    return Refused(f"Refused before calling LedgerBee: the {view.label} {view.id} {reason}. Next step: {next_step}")
 
 
 def _check_not_converted(view: DocView, action: str) -> None:
@@ -172,13 +181,12 @@ def _common_warnings(view: DocView, today: dt.date) -> list[str]:
 async def _customer(client: LedgerBeeClient, view: DocView) -> Customer | None:
     if view.customer_id is None:
         return None
-    with api_errors():
-        return await client.customers.get(view.customer_id)
+    return await read(client.customers.get(view.customer_id))
 
 
-def _base_preview(view: DocView, customer: Customer | None, warnings: list[str]) -> ActionPreview:
+def _base_preview(view: DocView, customer: Customer | None, warnings: list[str]) -> Preview:
     number = view.number or "none yet: LedgerBee allocates the next number on send"
-    return ActionPreview(
+    return Preview(
         document_number=number,
         status=view.display_status,
         customer_id=view.customer_id,
@@ -213,8 +221,7 @@ async def _resolve_recipient(
     know whom LedgerBee would pick: where the customer has contacts with an e-mail it refuses to guess."""
     contacts: list[Contact] = []
     if view.customer_id is not None:
-        with api_errors():
-            contacts = await client.customers.contacts(view.customer_id)
+        contacts = await read(client.customers.contacts(view.customer_id))
     known = {c.email.lower() for c in contacts if c.email}
     if explicit:
         return Recipient(email=explicit, source="argument", is_contact=explicit.lower() in known)
@@ -237,7 +244,7 @@ async def _resolve_recipient(
 
 async def prepare_send(
     client: LedgerBeeClient,
-    settings: Settings,
+    policy: Policy,
     doc: Quote | OrderConfirmation,
     *,
     delivery_type: str,
@@ -252,7 +259,7 @@ async def prepare_send(
             "was given recipient_email with Manual delivery, where no e-mail goes out",
             "use delivery_type Email to e-mail it, or drop recipient_email",
         )
-    if delivery_type == "Email" and not settings.allow_email:
+    if delivery_type == "Email" and not policy.allow_email:
         raise _refuse(
             view,
             "cannot be e-mailed: this server is configured with LEDGERBEE_ALLOW_EMAIL=false",
@@ -267,11 +274,11 @@ async def prepare_send(
     recipient: Recipient | None = None
     if delivery_type == "Email":
         recipient = await _resolve_recipient(client, view, customer, recipient_email)
-        if not _domain_allowed(recipient.email, settings.recipient_domains):
+        if not _domain_allowed(recipient.email, policy.recipient_domains):
             raise _refuse(
                 view,
                 f"would go to {recipient.email}, outside the allowed recipient domains "
-                f"({', '.join(settings.recipient_domains)})",
+                f"({', '.join(policy.recipient_domains)})",
                 "use a recipient in an allowed domain, or send with delivery_type Manual",
             )
         if not recipient.is_contact:

@@ -112,6 +112,8 @@ class Recipient(BaseModel):
     source: Literal["argument", "customer e-mail"]
     is_contact: bool
     """False when LedgerBee will create it as a new contact of the customer on send."""
+    name: str | None = None
+    """The contact's name, when the address belongs to a contact."""
 
 
 class ActionPreview(BaseModel):

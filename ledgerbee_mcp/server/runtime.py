@@ -14,6 +14,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 
 from ledgerbee_mcp.config import Settings
 from ledgerbee_mcp.guardrails.audit import AuditLog
+from ledgerbee_mcp.guardrails.context import Policy
 from ledgerbee_mcp.guardrails.tokens import TokenSigner
 from ledgerbee_mcp.server.written import WrittenBodies
 
@@ -53,6 +54,10 @@ class Runtime:
             else TokenSigner.random(settings.token_ttl_seconds)
         )
         return cls(settings=settings, signer=signer, audit=AuditLog(settings.audit_log))
+
+    @property
+    def policy(self) -> Policy:
+        return Policy(allow_email=self.settings.allow_email, recipient_domains=self.settings.recipient_domains)
 
     @property
     def client(self) -> LedgerBeeClient:

@@ -15,11 +15,11 @@ from ledgerbee_mcp.api import (
     OrderConfirmationSortBy,
     SortOrder,
 )
-from ledgerbee_mcp.guardrails.consent import ConfirmAction, TokenPath, ask_consent
-from ledgerbee_mcp.guardrails.flow import GuardedAction, run_guarded
-from ledgerbee_mcp.guardrails.preflight import preflight_convert, preflight_send
+from ledgerbee_mcp.guardrails.flow import GuardedAction
+from ledgerbee_mcp.guardrails.outcomes import TokenPath
 from ledgerbee_mcp.guardrails.preview import Prepared
 from ledgerbee_mcp.server.errors import api_errors
+from ledgerbee_mcp.server.guarded import ConfirmAction, ask, prepare_convert, prepare_send, run
 from ledgerbee_mcp.server.inputs import (
     ClearArg,
     Currency,
@@ -192,7 +192,7 @@ def send_order_confirmation(rt: Runtime) -> ToolSpec:
     async def prepare(
         order_confirmation_id: str, delivery_type: Literal["Manual", "Email"], recipient_email: str | None
     ) -> Prepared:
-        return await preflight_send(
+        return await prepare_send(
             rt,
             "order_confirmation",
             rt.client.order_confirmations.get,
@@ -204,7 +204,7 @@ def send_order_confirmation(rt: Runtime) -> ToolSpec:
     async def consent(
         prepared: Annotated[Prepared, Resolve(prepare)], ctx: Context
     ) -> Elicit[ConfirmAction] | TokenPath:
-        return ask_consent(rt.settings.confirm, ctx, prepared, rt.audit)
+        return ask(rt, ctx, prepared)
 
     async def send_order_confirmation(
         order_confirmation_id: OcId,
@@ -231,7 +231,7 @@ def send_order_confirmation(rt: Runtime) -> ToolSpec:
                 recipient_email=checked.shown_recipient,
             ),
         )
-        return await run_guarded(rt, spec, prepared, approval, confirmation_token)
+        return await run(rt, spec, prepared, approval, confirmation_token)
 
     return ToolSpec(
         send_order_confirmation,
@@ -248,14 +248,14 @@ def send_order_confirmation(rt: Runtime) -> ToolSpec:
 
 def convert_order_confirmation(rt: Runtime) -> ToolSpec:
     async def prepare(order_confirmation_id: str) -> Prepared:
-        return await preflight_convert(
+        return await prepare_convert(
             rt, "order_confirmation", rt.client.order_confirmations.get, order_confirmation_id, target="invoice"
         )
 
     async def consent(
         prepared: Annotated[Prepared, Resolve(prepare)], ctx: Context
     ) -> Elicit[ConfirmAction] | TokenPath:
-        return ask_consent(rt.settings.confirm, ctx, prepared, rt.audit)
+        return ask(rt, ctx, prepared)
 
     async def convert_order_confirmation(
         order_confirmation_id: OcId,
@@ -272,7 +272,7 @@ def convert_order_confirmation(rt: Runtime) -> ToolSpec:
                 order_confirmation_id, target=OrderConfirmationConvertTarget.INVOICE
             ),
         )
-        return await run_guarded(rt, spec, prepared, approval, confirmation_token)
+        return await run(rt, spec, prepared, approval, confirmation_token)
 
     return ToolSpec(
         convert_order_confirmation,

@@ -14,11 +14,11 @@ from ledgerbee_mcp.api import (
     QuoteSortBy,
     SortOrder,
 )
-from ledgerbee_mcp.guardrails.consent import ConfirmAction, TokenPath, ask_consent
-from ledgerbee_mcp.guardrails.flow import GuardedAction, run_guarded
-from ledgerbee_mcp.guardrails.preflight import preflight_convert, preflight_send
+from ledgerbee_mcp.guardrails.flow import GuardedAction
+from ledgerbee_mcp.guardrails.outcomes import TokenPath
 from ledgerbee_mcp.guardrails.preview import Prepared
 from ledgerbee_mcp.server.errors import api_errors
+from ledgerbee_mcp.server.guarded import ConfirmAction, ask, prepare_convert, prepare_send, run
 from ledgerbee_mcp.server.inputs import (
     ClearArg,
     Currency,
@@ -198,14 +198,14 @@ def send_quote(rt: Runtime) -> ToolSpec:
     async def prepare(
         quote_id: str, delivery_type: Literal["Manual", "Email"], recipient_email: str | None
     ) -> Prepared:
-        return await preflight_send(
+        return await prepare_send(
             rt, "quote", rt.client.quotes.get, quote_id, delivery_type=delivery_type, recipient_email=recipient_email
         )
 
     async def consent(
         prepared: Annotated[Prepared, Resolve(prepare)], ctx: Context
     ) -> Elicit[ConfirmAction] | TokenPath:
-        return ask_consent(rt.settings.confirm, ctx, prepared, rt.audit)
+        return ask(rt, ctx, prepared)
 
     async def send_quote(
         quote_id: QuoteId,
@@ -230,7 +230,7 @@ def send_quote(rt: Runtime) -> ToolSpec:
                 quote_id, delivery_type=DeliveryType(delivery_type), recipient_email=checked.shown_recipient
             ),
         )
-        return await run_guarded(rt, spec, prepared, approval, confirmation_token)
+        return await run(rt, spec, prepared, approval, confirmation_token)
 
     return ToolSpec(
         send_quote,
@@ -248,12 +248,12 @@ def send_quote(rt: Runtime) -> ToolSpec:
 
 def convert_quote(rt: Runtime) -> ToolSpec:
     async def prepare(quote_id: str, target: Literal["orderConfirmation", "invoice"]) -> Prepared:
-        return await preflight_convert(rt, "quote", rt.client.quotes.get, quote_id, target=target)
+        return await prepare_convert(rt, "quote", rt.client.quotes.get, quote_id, target=target)
 
     async def consent(
         prepared: Annotated[Prepared, Resolve(prepare)], ctx: Context
     ) -> Elicit[ConfirmAction] | TokenPath:
-        return ask_consent(rt.settings.confirm, ctx, prepared, rt.audit)
+        return ask(rt, ctx, prepared)
 
     async def convert_quote(
         quote_id: QuoteId,
@@ -272,7 +272,7 @@ def convert_quote(rt: Runtime) -> ToolSpec:
             reread=lambda: rt.client.quotes.get(quote_id),
             perform=lambda _: rt.client.quotes.convert(quote_id, target=QuoteConvertTarget(target)),
         )
-        return await run_guarded(rt, spec, prepared, approval, confirmation_token)
+        return await run(rt, spec, prepared, approval, confirmation_token)
 
     return ToolSpec(
         convert_quote,

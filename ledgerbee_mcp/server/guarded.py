@@ -1,0 +1,113 @@
+"""The one adapter between the guardrails core and MCP: resolvers, elicitation forms, tool errors and results.
+
+`ledgerbee_mcp.guardrails` returns plain values and raises `Refused`; this module turns those into what the SDK
+speaks, so the core stays testable without a client and free of the SDK.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from contextlib import contextmanager
+from dataclasses import asdict
+from typing import cast
+
+from mcp.server.mcpserver import AcceptedElicitation, Context, Elicit, ElicitationResult
+from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import BaseModel, Field, StrictBool
+
+from ledgerbee_mcp.guardrails.consent import choose_consent
+from ledgerbee_mcp.guardrails.flow import GuardedAction, run_guarded
+from ledgerbee_mcp.guardrails.outcomes import ActionOutcome, Consent, PersonAnswer, Preview, Refused, TokenPath
+from ledgerbee_mcp.guardrails.preflight import DocType, Fetch, preflight_convert, preflight_send
+from ledgerbee_mcp.guardrails.preview import Prepared, render_preview
+from ledgerbee_mcp.server.outputs import ActionPreview, ActionResult, Recipient
+from ledgerbee_mcp.server.runtime import Runtime
+
+__all__ = ["ConfirmAction", "ask", "client_can_elicit", "prepare_convert", "prepare_send", "refusals", "run"]
+
+
+class ConfirmAction(BaseModel):
+    """The form shown to the person."""
+
+    confirm: StrictBool = Field(description="Go ahead with exactly what is shown above.")
+
+
+@contextmanager
+def refusals() -> Generator[None]:
+    try:
+        yield
+    except Refused as refused:
+        raise ToolError(str(refused)) from None
+
+
+def client_can_elicit(ctx: Context) -> bool:
+    caps = ctx.client_capabilities
+    elicitation = caps.elicitation if caps is not None else None
+    # A bare `elicitation: {}` predates modes and means form support; url-only cannot show a form.
+    return elicitation is not None and (elicitation.form is not None or elicitation.url is None)
+
+
+async def prepare_send(
+    rt: Runtime,
+    doc_type: DocType,
+    fetch: Fetch,
+    document_id: str,
+    *,
+    delivery_type: str,
+    recipient_email: str | None,
+) -> Prepared:
+    with refusals():
+        return await preflight_send(
+            rt, doc_type, fetch, document_id, delivery_type=delivery_type, recipient_email=recipient_email
+        )
+
+
+async def prepare_convert(rt: Runtime, doc_type: DocType, fetch: Fetch, document_id: str, *, target: str) -> Prepared:
+    with refusals():
+        return await preflight_convert(rt, doc_type, fetch, document_id, target=target)
+
+
+def ask(rt: Runtime, ctx: Context, prepared: Prepared) -> Elicit[ConfirmAction] | TokenPath:
+    """The consent resolver's answer: a question for the person, or the token path."""
+    with refusals():
+        route = choose_consent(
+            rt.settings.confirm.value, can_ask=client_can_elicit(ctx), prepared=prepared, audit=rt.audit
+        )
+    if route == "token":
+        return TokenPath()
+    return Elicit(render_preview(prepared), ConfirmAction)
+
+
+def _consent(approval: ElicitationResult[ConfirmAction]) -> Consent:
+    if isinstance(approval, AcceptedElicitation):
+        # The consent resolver returns TokenPath itself when no person is asked; the SDK passes it through.
+        data = cast(object, approval.data)
+        if isinstance(data, TokenPath):
+            return data
+        if isinstance(data, ConfirmAction):
+            return PersonAnswer(confirmed=data.confirm, action="accept")
+        return PersonAnswer(confirmed=False, action=f"unreadable answer ({type(data).__name__})")
+    return PersonAnswer(confirmed=False, action=approval.action)
+
+
+def preview_out(preview: Preview) -> ActionPreview:
+    fields = asdict(preview)
+    fields["recipient"] = Recipient(**asdict(preview.recipient)) if preview.recipient else None
+    return ActionPreview(**fields)
+
+
+def result_of(outcome: ActionOutcome) -> ActionResult:
+    fields = asdict(outcome)
+    fields["preview"] = preview_out(outcome.preview) if outcome.preview else None
+    return ActionResult(**fields)
+
+
+async def run(
+    rt: Runtime,
+    spec: GuardedAction,
+    prepared: Prepared,
+    approval: ElicitationResult[ConfirmAction],
+    token: str | None,
+) -> ActionResult:
+    with refusals():
+        return result_of(await run_guarded(rt, spec, prepared, _consent(approval), token))
