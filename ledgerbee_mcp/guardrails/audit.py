@@ -1,4 +1,9 @@
-"""An append-only JSON-lines record of every irreversible action, confirmed or refused."""
+"""An append-only JSON-lines record of every irreversible action: attempted, confirmed, refused or failed.
+
+Fail closed: a record that cannot be written raises `AuditUnavailable`, and the guarded flow refuses to act when the
+record of an attempt cannot be kept. Each record is one line of ASCII JSON, so no text from data (a customer name
+with a line or paragraph separator in it) can start a line of its own.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,13 @@ import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-__all__ = ["AuditLog", "AuditRecord"]
+__all__ = ["AuditLog", "AuditRecord", "AuditUnavailable"]
 
 logger = logging.getLogger("ledgerbee_mcp.audit")
+
+
+class AuditUnavailable(Exception):
+    """The audit record could not be written."""
 
 
 @dataclass(frozen=True)
@@ -21,7 +30,8 @@ class AuditRecord:
     document_type: str
     document_id: str
     outcome: str
-    """done, declined, refused, confirmation_required, not_done or unknown."""
+    """attempt (written before LedgerBee is asked), done, declined, refused, confirmation_required, not_done,
+    unknown, or cancelled (the call was cancelled while LedgerBee was carrying it out)."""
     reason: str | None = None
     consent: str | None = None
     """How consent was given: `elicitation`, `token`, or None when none was."""
@@ -30,6 +40,10 @@ class AuditRecord:
     target: str | None = None
     document_number: str | None = None
     produced_document_id: str | None = None
+    requested: dict[str, object] | None = None
+    """What LedgerBee was asked to do: the request body of the send or convert."""
+    differences: list[str] | None = None
+    """How what LedgerBee shows after the action differs from what the person approved."""
     at: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"))
 
 
@@ -45,16 +59,18 @@ class AuditLog:
         return self._path
 
     def record(self, entry: AuditRecord) -> None:
-        line = json.dumps({k: v for k, v in asdict(entry).items() if v is not None}, ensure_ascii=False)
+        """Append the record, or raise `AuditUnavailable` when it cannot be kept."""
+        line = json.dumps({k: v for k, v in asdict(entry).items() if v is not None}, ensure_ascii=True)
         logger.debug("audit %s", line)
         if self._path is None:
             return
         try:
             with self._lock:
                 self._path.parent.mkdir(parents=True, exist_ok=True)
-                with self._path.open("a", encoding="utf-8") as fh:
+                with self._path.open("a", encoding="ascii") as fh:
                     fh.write(line + "\n")
-        except OSError:
-            # The action already happened (or was refused); losing the audit line must not hide that
-            # outcome from the agent, so it is reported on stderr instead.
+                    fh.flush()
+        except OSError as error:
             logger.exception("could not append to the audit log %s", self._path)
+            reason = error.strerror or str(error)
+            raise AuditUnavailable(f"the audit log {self._path} cannot be written ({reason})") from None

@@ -6,7 +6,7 @@ A structural protocol, so the server's `Runtime` serves as it is and a unit test
 from __future__ import annotations
 
 import datetime as dt
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -44,5 +44,9 @@ class Guard(Protocol):
     def today(self) -> dt.date: ...
 
     def locked(self, document_id: str) -> AbstractAsyncContextManager[None]: ...
+
+    def shielded(self) -> AbstractContextManager[object]:
+        """A scope that a cancellation of the call does not interrupt (it takes effect when the scope ends)."""
+        ...
 
     def remember(self, kind: str, document_id: str) -> None: ...

@@ -7,16 +7,18 @@ import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from typing import Literal
+from decimal import Decimal
+from typing import Any, Literal
 
 from ledgerbee_mcp.api import APIError, ConvertResult, DocumentType, LedgerBeeError, OrderConfirmation, Quote
 from ledgerbee_mcp.api.errors import explain as describe
+from ledgerbee_mcp.guardrails.audit import AuditUnavailable
 from ledgerbee_mcp.guardrails.context import Guard
 from ledgerbee_mcp.guardrails.outcomes import ActionOutcome, Consent, Refused, TokenPath
 from ledgerbee_mcp.guardrails.preview import DocView, Prepared, view_of
 from ledgerbee_mcp.guardrails.tokens import TokenError
 
-__all__ = ["GuardedAction", "run_guarded"]
+__all__ = ["GuardedAction", "differences", "run_guarded"]
 
 logger = logging.getLogger("ledgerbee_mcp.guardrails")
 
@@ -50,6 +52,8 @@ def _record(
     consent: str | None = None,
     document_number: str | None = None,
     produced_document_id: str | None = None,
+    requested: dict[str, object] | None = None,
+    differences: list[str] | None = None,
 ) -> None:
     rt.audit.record(
         prepared.audit_record(
@@ -58,6 +62,8 @@ def _record(
             consent=consent,
             document_number=document_number,
             produced_document_id=produced_document_id,
+            requested=requested,
+            differences=differences,
         )
     )
 
@@ -114,7 +120,6 @@ async def run_guarded(
     async with rt.locked(prepared.view.id):
         # The person may have taken minutes to answer: check everything again, recipient included.
         again = await spec.reprepare()
-        before = again.view
         if again.fingerprint != prepared.fingerprint or again.arguments != prepared.arguments:
             reason = (
                 "the document changed after the preview"
@@ -123,52 +128,115 @@ async def run_guarded(
             )
             _record(rt, prepared, "refused", reason=reason, consent=via)
             raise Refused(f"Refused: {reason}. Nothing was {verb}. Call again to preview its current state.")
-        produced: ConvertResult | None = None
+        requested = _requested(spec.action, again)
         try:
-            answer = await spec.perform(again)
-            produced = answer if isinstance(answer, ConvertResult) else None
-        except APIError as error:
-            # LedgerBee answered with an error: the action was not done.
-            _record(rt, prepared, "refused", reason=describe(error), consent=via)
-            raise Refused(f"{describe(error)} Nothing was {verb}.") from None
-        except LedgerBeeError as unknown:
-            # OutcomeUnknown, an unreadable answer to a request that went out, a dropped connection: only a
-            # re-read can tell whether it happened. Never retried blindly.
-            logger.warning("%s of %s: outcome unknown (%s); re-reading", spec.action, before.id, unknown)
-            try:
-                after = view_of(await spec.reread())
-            except LedgerBeeError as error:
-                _record(rt, prepared, "unknown", reason=describe(error), consent=via)
-                return ActionOutcome(
-                    outcome="unknown",
-                    message=(
-                        f"LedgerBee did not confirm the {spec.action}, and the document could not be re-read "
-                        f"({describe(error)}). Do not retry blindly: read the document first to see "
-                        "whether it happened."
-                    ),
-                    preview=prepared.preview,
-                )
-            if not _happened(spec.action, before, after):
-                _record(rt, prepared, "not_done", reason=str(unknown), consent=via)
-                return ActionOutcome(
-                    outcome="not_done",
-                    message=(
-                        f"LedgerBee did not answer the {spec.action}, and a re-read shows it did not happen: "
-                        f"nothing was {verb}. It is safe to call again (a new preview will be made)."
-                    ),
-                    preview=prepared.preview,
-                    document_number=after.number,
-                    status=after.display_status,
-                )
-            return _done(rt, prepared, spec, after, via, None, reconciled=True)
+            _record(rt, prepared, "attempt", consent=via, requested=requested)
+        except AuditUnavailable as error:
+            raise Refused(
+                f"Refused: {error}, so nothing was {verb}. Next step: have the operator fix the audit log."
+            ) from None
+        # From here LedgerBee may act: a cancelled call must still learn and record what happened.
+        with rt.shielded():
+            return await _act(rt, spec, prepared, again, via, requested)
+
+
+async def _act(
+    rt: Guard, spec: GuardedAction, prepared: Prepared, again: Prepared, via: str, requested: dict[str, object]
+) -> ActionOutcome:
+    verb = "sent" if spec.action == "send" else "converted"
+    before = again.view
+    produced: ConvertResult | None = None
+    try:
+        answer = await spec.perform(again)
+        produced = answer if isinstance(answer, ConvertResult) else None
+    except APIError as error:
+        # LedgerBee answered with an error: the action was not done.
+        note = _record_after(rt, prepared, "refused", reason=describe(error), consent=via, requested=requested)
+        raise Refused(f"{describe(error)} Nothing was {verb}.{note}") from None
+    except LedgerBeeError as unknown:
+        # OutcomeUnknown, an unreadable answer to a request that went out, a dropped connection: only a
+        # re-read can tell whether it happened. Never retried blindly.
+        logger.warning("%s of %s: outcome unknown (%s); re-reading", spec.action, before.id, unknown)
         try:
             after = view_of(await spec.reread())
         except LedgerBeeError as error:
-            # LedgerBee said it happened; only the read that follows failed. Reporting a failure here would
-            # invite a second send, so the answer to the action itself is the report.
-            logger.warning("%s of %s done, but the re-read failed (%s)", spec.action, before.id, error)
-            after = view_of(answer) if isinstance(answer, Quote | OrderConfirmation) else _converted(before, produced)
-        return _done(rt, prepared, spec, after, via, produced, reconciled=False)
+            note = _record_after(rt, prepared, "unknown", reason=describe(error), consent=via, requested=requested)
+            return ActionOutcome(
+                outcome="unknown",
+                message=(
+                    f"LedgerBee did not confirm the {spec.action}, and the document could not be re-read "
+                    f"({describe(error)}). Do not retry blindly: read the document first to see "
+                    f"whether it happened.{note}"
+                ),
+                preview=prepared.preview,
+            )
+        if not _happened(spec.action, before, after):
+            note = _record_after(rt, prepared, "not_done", reason=str(unknown), consent=via, requested=requested)
+            return ActionOutcome(
+                outcome="not_done",
+                message=(
+                    f"LedgerBee did not answer the {spec.action}, and a re-read shows it did not happen: "
+                    f"nothing was {verb}. It is safe to call again (a new preview will be made).{note}"
+                ),
+                preview=prepared.preview,
+                document_number=after.number,
+                status=after.display_status,
+            )
+        return _done(rt, prepared, spec, after, via, None, requested, reconciled=True)
+    try:
+        after = view_of(await spec.reread())
+    except LedgerBeeError as error:
+        # LedgerBee said it happened; only the read that follows failed. Reporting a failure here would
+        # invite a second send, so the answer to the action itself is the report.
+        logger.warning("%s of %s done, but the re-read failed (%s)", spec.action, before.id, error)
+        after = view_of(answer) if isinstance(answer, Quote | OrderConfirmation) else _converted(before, produced)
+    return _done(rt, prepared, spec, after, via, produced, requested, reconciled=False)
+
+
+def _requested(action: str, checked: Prepared) -> dict[str, object]:
+    """What LedgerBee is asked to do, as the request body says it (the audit names this, not the preview)."""
+    if action == "send":
+        body: dict[str, object] = {"deliveryType": checked.arguments["delivery_type"]}
+        if checked.shown_recipient:
+            body["recipientEmail"] = checked.shown_recipient
+        return body
+    return {"target": checked.preview.target}
+
+
+def _record_after(rt: Guard, prepared: Prepared, outcome: str, **fields: Any) -> str:
+    """Record an outcome once LedgerBee was asked; a lost record is said, never hidden (the attempt is kept)."""
+    try:
+        _record(rt, prepared, outcome, **fields)
+    except AuditUnavailable as error:
+        return f" The audit record of this outcome could not be written ({error}); the attempt was recorded."
+    return ""
+
+
+def _money(value: Decimal, currency: str) -> str:
+    return f"{value:,.2f} {currency}"
+
+
+def differences(action: str, approved: DocView, after: DocView, produced_id: str | None) -> list[str]:
+    """How what LedgerBee shows after the action differs from what the person approved."""
+    found: list[str] = []
+    if after.amount != approved.amount or after.currency != approved.currency:
+        found.append(
+            f"amount: approved {_money(approved.amount, approved.currency)}, LedgerBee now shows "
+            f"{_money(after.amount, after.currency)}"
+        )
+    if after.lines_digest != approved.lines_digest:
+        found.append(
+            f"lines: approved {approved.line_count} line(s); LedgerBee now shows other lines ({after.line_count})"
+        )
+    if after.customer_id != approved.customer_id:
+        found.append(f"customer: approved {approved.customer_id}, LedgerBee now shows {after.customer_id}")
+    if approved.number is not None and after.number != approved.number:
+        found.append(f"number: approved {approved.number}, LedgerBee now shows {after.number}")
+    if action == "send" and after.status == "draft":
+        found.append("status: LedgerBee still shows it as a draft")
+    if action == "convert" and produced_id is not None and after.converted_to != produced_id:
+        found.append(f"target: LedgerBee produced {produced_id}, but the document points at {after.converted_to}")
+    return found
 
 
 def _converted(before: DocView, produced: ConvertResult | None) -> DocView:
@@ -191,12 +259,14 @@ def _done(
     after: DocView,
     via: str,
     produced: ConvertResult | None,
+    requested: dict[str, object],
     *,
     reconciled: bool,
 ) -> ActionOutcome:
     produced_id = produced.target_id if produced else after.converted_to if spec.action == "convert" else None
     produced_type = ("invoice" if after.converted_to_invoice_id else "order_confirmation") if produced_id else None
-    _record(
+    found = differences(spec.action, prepared.view, after, produced_id)
+    note = _record_after(
         rt,
         prepared,
         "done",
@@ -204,6 +274,8 @@ def _done(
         document_number=after.number,
         produced_document_id=produced_id,
         reason="confirmed by re-read after an unknown outcome" if reconciled else None,
+        requested=requested,
+        differences=found or None,
     )
     if produced_id and produced_type:
         rt.remember(produced_type, produced_id)
@@ -218,9 +290,16 @@ def _done(
         )
     if reconciled:
         message += " (LedgerBee's answer was lost; a re-read confirmed it happened.)"
+    if found:
+        message += (
+            " But what LedgerBee shows now differs from what the person approved: " + "; ".join(found) + ". "
+            "Show this to the person."
+        )
+    message += note
     return ActionOutcome(
         outcome="done",
         message=message,
+        differences=found,
         document_number=after.number,
         status=after.display_status,
         produced_document_type=produced_type,

@@ -88,3 +88,5 @@ class ActionOutcome:
     status: str | None = None
     produced_document_type: str | None = None
     produced_document_id: str | None = None
+    differences: list[str] = field(default_factory=list[str])
+    """Where LedgerBee, after acting, shows something other than what the person approved."""

@@ -133,6 +133,8 @@ class Prepared:
         consent: str | None = None,
         document_number: str | None = None,
         produced_document_id: str | None = None,
+        requested: dict[str, object] | None = None,
+        differences: list[str] | None = None,
     ) -> AuditRecord:
         """The audit line for this action with this outcome."""
         preview = self.preview
@@ -148,6 +150,8 @@ class Prepared:
             consent=consent,
             document_number=document_number,
             produced_document_id=produced_document_id,
+            requested=requested,
+            differences=differences,
         )
 
 

@@ -99,6 +99,7 @@ def preview_out(preview: Preview) -> ActionPreview:
 def result_of(outcome: ActionOutcome) -> ActionResult:
     fields = asdict(outcome)
     fields["preview"] = preview_out(outcome.preview) if outcome.preview else None
+    fields["differences"] = outcome.differences or None
     return ActionResult(**fields)
 
 

@@ -146,6 +146,8 @@ class ActionResult(BaseModel):
     status: str | None = None
     produced_document_type: str | None = None
     produced_document_id: str | None = None
+    differences: list[str] | None = None
+    """Where LedgerBee, after acting, shows something other than what the person approved."""
 
 
 class ContactOut(BaseModel):

@@ -90,6 +90,9 @@ class Runtime:
             if entry.users == 0:
                 del self._locks[document_id]
 
+    def shielded(self) -> anyio.CancelScope:
+        return anyio.CancelScope(shield=True)
+
     def today(self) -> dt.date:
         return dt.date.today()
 
