@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import enum
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ledgerbee_mcp.guardrails.addresses import AddressError, normalise_domain
 from ledgerbee_mcp.paths import default_sandbox_db
 
 __all__ = ["DEFAULT_BASE_URL", "ConfigError", "ConfirmMode", "Secret", "Settings", "sandbox_db"]
@@ -55,7 +55,6 @@ class Secret:
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
-_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 
 def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
@@ -87,12 +86,13 @@ def _domains(env: Mapping[str, str]) -> tuple[str, ...]:
     raw = env.get("LEDGERBEE_RECIPIENT_DOMAINS", "")
     domains: list[str] = []
     for part in raw.split(","):
-        domain = part.strip().lower().lstrip("@")
-        if not domain:
+        entry = part.strip().lstrip("@")
+        if not entry:
             continue
-        if not _DOMAIN.match(domain):
-            raise ConfigError(f"LEDGERBEE_RECIPIENT_DOMAINS has an invalid domain: {part.strip()!r}")
-        domains.append(domain)
+        try:
+            domains.append(normalise_domain(entry))
+        except AddressError as error:
+            raise ConfigError(f"LEDGERBEE_RECIPIENT_DOMAINS has an invalid domain: {error}") from None
     return tuple(domains)
 
 

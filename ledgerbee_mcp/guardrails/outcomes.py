@@ -30,7 +30,7 @@ class Refused(Exception):
 class Recipient:
     email: str
     """The address as it goes to LedgerBee (`recipientEmail`): ASCII, the domain in IDNA form."""
-    source: Literal["argument", "customer e-mail"]
+    source: Literal["argument", "customer e-mail", "contact"]
     is_contact: bool
     """False when LedgerBee will create it as a new contact of the customer on send."""
     name: str | None = None

@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING, Literal, TypeVar
 
 from ledgerbee_mcp.api import Contact, Customer, LedgerBeeError, OrderConfirmation, Quote
 from ledgerbee_mcp.api.errors import explain
+from ledgerbee_mcp.guardrails.addresses import Address, AddressError, domain_allowed, parse_address
 from ledgerbee_mcp.guardrails.audit import AuditRecord
 from ledgerbee_mcp.guardrails.context import Policy
 from ledgerbee_mcp.guardrails.outcomes import Preview, Recipient, Refused
+from ledgerbee_mcp.guardrails.render import Row, money, render_rows, visible
 
 if TYPE_CHECKING:
     from ledgerbee_mcp.api import LedgerBeeClient
@@ -56,6 +58,8 @@ class DocView:
     sent_at: dt.datetime | None
     updated_at: dt.datetime | None
     lines_digest: str
+    lines: tuple[tuple[str | None, Decimal, Decimal], ...] = ()
+    """Each line's description, quantity and unit price, for the person's summary."""
 
     @property
     def label(self) -> str:
@@ -88,6 +92,7 @@ def view_of(doc: Quote | OrderConfirmation) -> DocView:
         sent_at=doc.sent_at,
         updated_at=doc.updated_at,
         lines_digest=hashlib.sha256(json.dumps(lines).encode()).hexdigest()[:16],
+        lines=tuple((ln.description, ln.quantity, ln.unit_price) for ln in doc.lines),
     )
 
 
@@ -174,9 +179,9 @@ def _common_warnings(view: DocView, today: dt.date) -> list[str]:
     if view.display_status == "expired" or (
         view.valid_until is not None and view.valid_until < today and view.status in ("draft", "sent")
     ):
-        warnings.append(f"The quote's validUntil ({view.valid_until}) has passed.")
+        warnings.append(f"The quote's valid-until date ({view.valid_until}) has passed.")
     if view.amount == 0:
-        warnings.append("The document's total amount is 0.00.")
+        warnings.append(f"The {view.label}'s total amount is 0.00.")
     if view.status == "rejected":
         warnings.append("The customer rejected this quote.")
     return warnings
@@ -202,34 +207,61 @@ def _base_preview(view: DocView, customer: Customer | None, warnings: list[str])
     )
 
 
-def _domain_allowed(email: str, domains: tuple[str, ...]) -> bool:
-    if not domains:
-        return True
-    host = email.rsplit("@", 1)[-1].lower()
-    return any(host == d or host.endswith("." + d) for d in domains)
+def _shown(email: str) -> str:
+    try:
+        return parse_address(email).display()
+    except AddressError:
+        return f"{visible(email, 254)} (not a usable address)"
 
 
 def _candidates(contacts: list[Contact], customer: Customer | None) -> str:
-    rows = [f"{json.dumps(c.name or '', ensure_ascii=False)} <{c.email}> (contact)" for c in contacts if c.email]
+    rows = [f"{visible(c.name)} <{_shown(c.email)}> (contact)" for c in contacts if c.email]
     if customer is not None and customer.email:
-        rows.append(f"{json.dumps(customer.name, ensure_ascii=False)} <{customer.email}> (the customer's address)")
+        rows.append(f"{visible(customer.name)} <{_shown(customer.email)}> (the customer's address)")
     return "; ".join(rows)
+
+
+def _parsed(view: DocView, text: str, whose: str) -> Address:
+    """Every recipient, whoever typed it, passes the one strict grammar (addresses.py) or nothing is sent."""
+    try:
+        return parse_address(text)
+    except AddressError as error:
+        raise _refuse(
+            view,
+            f"cannot be e-mailed to {whose}: {error}",
+            "pass a plain recipient_email, or send with delivery_type Manual",
+        ) from None
 
 
 async def _resolve_recipient(
     client: LedgerBeeClient, view: DocView, customer: Customer | None, explicit: str | None
-) -> Recipient:
+) -> tuple[Recipient, Address]:
     """The address the e-mail will go to, which the send then passes to LedgerBee as `recipientEmail`.
 
     LedgerBee's answers do not say which contact a document has, so without `recipient_email` the server cannot
-    know whom LedgerBee would pick: where the customer has contacts with an e-mail it refuses to guess."""
+    know whom LedgerBee would pick: where the customer's contacts and own address give more than one address, it
+    refuses to guess."""
     contacts: list[Contact] = []
     if view.customer_id is not None:
         contacts = await read(client.customers.contacts(view.customer_id))
-    known = {c.email.lower() for c in contacts if c.email}
+    by_address = {c.email.strip().lower(): c for c in contacts if c.email}
     if explicit:
-        return Recipient(email=explicit, source="argument", is_contact=explicit.lower() in known)
-    if known:
+        address = _parsed(view, explicit, "the recipient_email given")
+        contact = by_address.get(address.ascii.lower())
+        return (
+            Recipient(
+                email=address.ascii,
+                source="argument",
+                is_contact=contact is not None,
+                name=contact.name if contact else None,
+            ),
+            address,
+        )
+    customer_email = customer.email.strip().lower() if customer is not None and customer.email else None
+    distinct: set[str] = set(by_address)
+    if customer_email:
+        distinct.add(customer_email)
+    if len(distinct) > 1:
         raise _refuse(
             view,
             "has more than one possible e-mail recipient, and LedgerBee's answers do not say which contact the "
@@ -237,11 +269,26 @@ async def _resolve_recipient(
             "ask the person which address to use and pass it as recipient_email",
         )
     if customer is not None and customer.email:
-        return Recipient(email=customer.email, source="customer e-mail", is_contact=False)
+        address = _parsed(view, customer.email, "the customer's own address")
+        contact = by_address.get(address.ascii.lower())
+        return (
+            Recipient(
+                email=address.ascii,
+                source="customer e-mail",
+                is_contact=contact is not None,
+                name=contact.name if contact else None,
+            ),
+            address,
+        )
+    if by_address:
+        # The one contact address there is; the customer has none of its own.
+        contact = next(iter(by_address.values()))
+        address = _parsed(view, contact.email or "", f"the contact {visible(contact.name)}")
+        return Recipient(email=address.ascii, source="contact", is_contact=True, name=contact.name), address
     raise _refuse(
         view,
-        "has no e-mail recipient: no recipient_email was given, its contact has no e-mail, "
-        "and the customer has none (LedgerBee would answer SALES_DOCUMENT_MISSING_RECIPIENT)",
+        "has no e-mail recipient: no recipient_email was given, and neither the customer nor any of its contacts "
+        "has an e-mail address (LedgerBee would answer SALES_DOCUMENT_MISSING_RECIPIENT)",
         "pass recipient_email, or send with delivery_type Manual and deliver the PDF yourself",
     )
 
@@ -272,19 +319,25 @@ async def prepare_send(
     customer = await _customer(client, view)
     warnings = _common_warnings(view, today)
     if view.status != "draft":
-        warnings.append(f"Already sent ({view.status}, number {view.number}, at {view.sent_at}): this sends it again.")
-        if view.sent_at and view.updated_at and view.updated_at - view.sent_at > dt.timedelta(seconds=2):
-            warnings.append("The document was edited after it was last sent.")
+        warnings.append(
+            f"Already sent ({visible(view.status, 30)}, number {visible(view.number, 40)}, at {view.sent_at}): "
+            "this sends it again."
+        )
+        if view.sent_at and view.updated_at and view.updated_at > view.sent_at:
+            # A send sets updatedAt to the send's own time, so any later updatedAt is an edit after it.
+            warnings.append(f"The {view.label} was edited after it was last sent.")
     recipient: Recipient | None = None
     if delivery_type == "Email":
-        recipient = await _resolve_recipient(client, view, customer, recipient_email)
-        if not _domain_allowed(recipient.email, policy.recipient_domains):
+        recipient, address = await _resolve_recipient(client, view, customer, recipient_email)
+        if not domain_allowed(address, policy.recipient_domains):
             raise _refuse(
                 view,
-                f"would go to {recipient.email}, outside the allowed recipient domains "
+                f"would go to {address.display()}, outside the allowed recipient domains "
                 f"({', '.join(policy.recipient_domains)})",
                 "use a recipient in an allowed domain, or send with delivery_type Manual",
             )
+        if address.warning:
+            warnings.append(address.warning)
         if not recipient.is_contact:
             warnings.append(
                 f"{recipient.email} is not yet a contact of the customer: LedgerBee will create it as a contact "
@@ -345,28 +398,61 @@ async def prepare_convert(
     )
 
 
-def render_preview(prepared: Prepared) -> str:
-    """The preview as the person reads it. Document text is quoted as data, never as instructions."""
+_TARGET_A = {"orderConfirmation": "an order confirmation", "invoice": "an invoice"}
+_LINES_SHOWN = 3
 
-    def q(value: object) -> str:
-        return json.dumps(str(value), ensure_ascii=False)
 
-    preview, view = prepared.preview, prepared.view
-    if prepared.action == "send":
-        head = f"Send {view.label} {view.id}"
-    else:
-        head = f"Convert {view.label} {view.id} to {preview.target}"
-    rows = [
-        head,
-        f"Number: {preview.document_number}",
-        f"Status: {preview.status}",
-        f"Customer: {q(preview.customer_name)} ({preview.customer_id})",
-        f"Amount: {preview.amount} {preview.currency} on {preview.line_count} line(s)",
+def _lines_summary(view: DocView, currency: str) -> str:
+    shown = [
+        f"{visible(description, 60)} {quantity.normalize():f} x {money(unit_price, currency)}"
+        for description, quantity, unit_price in view.lines[:_LINES_SHOWN]
     ]
-    if preview.delivery_type:
-        rows.append(f"Delivery: {preview.delivery_type}")
+    more = len(view.lines) - _LINES_SHOWN
+    if more > 0:
+        shown.append(f"and {more} more")
+    return f"{view.line_count} line(s): " + "; ".join(shown)
+
+
+def _recipient_text(recipient: Recipient) -> str:
+    try:
+        address = parse_address(recipient.email).display()
+    except AddressError:  # cannot happen for a prepared send: every recipient passed the grammar
+        address = visible(recipient.email, 254)
+    return f"{visible(recipient.name)} <{address}>" if recipient.name else address
+
+
+def render_preview(prepared: Prepared) -> str:
+    """The question as the person reads it: the rows they decide on first, then the details.
+
+    Every text that comes from data goes through `visible` (escaped, one line, cut at a limit), so no name or
+    description can forge a row or push the recipient out of sight. The document's state is part of the question,
+    so any change while the person decides makes it another question (asked again, never answered by the old yes).
+    """
+    preview, view = prepared.preview, prepared.view
+    number = view.number or "none yet (LedgerBee allocates the next number on send)"
+    if prepared.action == "send":
+        how = "by e-mail" if preview.delivery_type == "Email" else "without e-mail (Manual: you deliver the PDF)"
+        action = f"Send {view.label} {view.number or '(new number)'} {how}"
+    else:
+        action = f"Convert {view.label} {view.number or ''} into {_TARGET_A.get(preview.target or '', 'a document')}"
+    decision = [
+        Row("Action", " ".join(action.split())),
+        Row("Number", number),
+        Row("Amount", f"{money(preview.amount, preview.currency)} including VAT"),
+    ]
+    if prepared.action == "send":
+        decision.append(Row("Delivery", "E-mail" if preview.delivery_type == "Email" else "Manual (no e-mail)"))
     if preview.recipient:
-        rows.append(f"Recipient: {q(preview.recipient.email)} (from the {preview.recipient.source})")
-    rows.extend(f"Warning: {w}" for w in preview.warnings)
-    rows.append("This cannot be undone.")
-    return "\n".join(rows)
+        decision.append(Row("Recipient", _recipient_text(preview.recipient)))
+    decision.append(Row("Can be undone", "no"))
+    details = [
+        Row("Customer", visible(preview.customer_name)),
+        Row("Lines", _lines_summary(view, preview.currency)),
+        Row("Status", visible(preview.status, 30)),
+    ]
+    if view.valid_until is not None:
+        details.append(Row("Valid until", view.valid_until.isoformat()))
+    # Warnings are the server's own sentences; any data in them went through `visible` where they were made.
+    details.extend(Row("Warning", w) for w in preview.warnings)
+    details.append(Row("Document", f"{view.id} (state {prepared.fingerprint[:12]})"))
+    return render_rows(decision, details)

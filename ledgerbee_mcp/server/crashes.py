@@ -15,8 +15,10 @@ from typing import Any
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError
 from mcp.server.mcpserver.tools import Tool
+from pydantic import ConfigDict, Field
 
 from ledgerbee_mcp.api import LedgerBeeError, NotFoundError
+from ledgerbee_mcp.guardrails.audit import AuditLog, AuditRecord, AuditUnavailable
 from ledgerbee_mcp.server._sdk import UnexpectedToolError
 from ledgerbee_mcp.server.errors import describe
 
@@ -40,7 +42,12 @@ def _effect(tool: Tool) -> str:
 
 
 class CrashSafeTool(Tool):
-    """The SDK's tool, with a crash reported as a `ToolError` that says what it means."""
+    """The SDK's tool, with a crash reported as a `ToolError` that says what it means, and a consent the SDK
+    could not read (an elicitation answer of the wrong kind, or none) written to the audit log."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    audit: AuditLog | None = Field(default=None, exclude=True)
 
     async def run(self, arguments: dict[str, Any], context: Context[Any, Any], convert_result: bool = False) -> Any:
         try:
@@ -51,10 +58,36 @@ class CrashSafeTool(Tool):
             raise ToolError(
                 f"{self.name} failed inside this server ({type(cause).__name__}). {_effect(self)} {_LOG}"
             ) from crash
+        except ToolError as error:
+            if self.audit is not None and _is_destructive(self) and "Resolver " in str(error):
+                self._record_failed_consent(self.audit, arguments, str(error))
+            raise
+
+    def _record_failed_consent(self, audit: AuditLog, arguments: dict[str, Any], reason: str) -> None:
+        action, _, kind = self.name.partition("_")
+        document_id = next((str(v) for k, v in arguments.items() if k.endswith("_id")), "")
+        try:
+            audit.record(
+                AuditRecord(
+                    action=action,
+                    document_type=kind,
+                    document_id=document_id,
+                    outcome="refused",
+                    reason=f"the person's answer could not be read: {reason}",
+                )
+            )
+        except AuditUnavailable:
+            logger.exception("could not record the failed consent of %s", self.name)
 
 
-def crash_safe(tool: Tool) -> CrashSafeTool:
-    return CrashSafeTool.model_construct(**dict(tool))
+def _is_destructive(tool: Tool) -> bool:
+    return tool.annotations is not None and tool.annotations.destructive_hint is True
+
+
+def crash_safe(tool: Tool, audit: AuditLog | None = None) -> CrashSafeTool:
+    safe = CrashSafeTool.model_construct(**dict(tool))
+    safe.audit = audit
+    return safe
 
 
 @asynccontextmanager

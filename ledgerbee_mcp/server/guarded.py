@@ -6,6 +6,7 @@ speaks, so the core stays testable without a client and free of the SDK.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Generator
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -13,7 +14,7 @@ from typing import cast
 
 from mcp.server.mcpserver import AcceptedElicitation, Context, Elicit, ElicitationResult
 from mcp.server.mcpserver.exceptions import ToolError
-from pydantic import BaseModel, Field, StrictBool
+from pydantic import BaseModel, Field, PrivateAttr, ValidatorFunctionWrapHandler, model_validator
 
 from ledgerbee_mcp.guardrails.consent import choose_consent
 from ledgerbee_mcp.guardrails.flow import GuardedAction, run_guarded
@@ -27,9 +28,28 @@ __all__ = ["ConfirmAction", "ask", "client_can_elicit", "prepare_convert", "prep
 
 
 class ConfirmAction(BaseModel):
-    """The form shown to the person."""
+    """The form shown to the person. Only a JSON `true` is consent."""
 
-    confirm: StrictBool = Field(description="Go ahead with exactly what is shown above.")
+    confirm: bool = Field(description="Go ahead with exactly what is shown above.")
+    _malformed: object = PrivateAttr(default=None)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _keep_malformed(cls, data: object, handler: ValidatorFunctionWrapHandler) -> ConfirmAction:
+        # "yes", "on", "1", 1 or a missing field is not a yes. Rather than let the SDK reject the answer (which
+        # would leave no record), keep it: the guarded flow then records it as declined, with what was sent.
+        if isinstance(data, dict) and set(cast(dict[str, object], data)) == {"confirm"}:
+            value = cast(dict[str, object], data)["confirm"]
+            if type(value) is bool:
+                return handler(data)
+        refused = cls.model_construct(confirm=False)
+        refused._malformed = data
+        return refused
+
+    @property
+    def malformed(self) -> object:
+        """The answer as received when it was not a plain boolean `confirm`, else None."""
+        return self._malformed
 
 
 @contextmanager
@@ -78,6 +98,10 @@ def ask(rt: Runtime, ctx: Context, prepared: Prepared) -> Elicit[ConfirmAction] 
     return Elicit(render_preview(prepared), ConfirmAction)
 
 
+def _shown(value: object) -> str:
+    return json.dumps(value, ensure_ascii=True, default=str)[:200]
+
+
 def _consent(approval: ElicitationResult[ConfirmAction]) -> Consent:
     if isinstance(approval, AcceptedElicitation):
         # The consent resolver returns TokenPath itself when no person is asked; the SDK passes it through.
@@ -85,7 +109,9 @@ def _consent(approval: ElicitationResult[ConfirmAction]) -> Consent:
         if isinstance(data, TokenPath):
             return data
         if isinstance(data, ConfirmAction):
-            return PersonAnswer(confirmed=data.confirm, action="accept")
+            if data.malformed is not None:
+                return PersonAnswer(confirmed=False, action=f"malformed answer {_shown(data.malformed)}")
+            return PersonAnswer(confirmed=data.confirm is True, action="accept")
         return PersonAnswer(confirmed=False, action=f"unreadable answer ({type(data).__name__})")
     return PersonAnswer(confirmed=False, action=approval.action)
 

@@ -109,7 +109,7 @@ class WriteResult(BaseModel):
 
 class Recipient(BaseModel):
     email: str
-    source: Literal["argument", "customer e-mail"]
+    source: Literal["argument", "customer e-mail", "contact"]
     is_contact: bool
     """False when LedgerBee will create it as a new contact of the customer on send."""
     name: str | None = None

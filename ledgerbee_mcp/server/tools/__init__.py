@@ -53,7 +53,8 @@ def build_tools(rt: Runtime) -> list[Tool]:
                         annotations=spec.annotations,
                     )
                 )
-            )
+            ),
+            rt.audit,
         )
         for spec in chosen
     ]

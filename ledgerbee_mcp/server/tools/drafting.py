@@ -33,6 +33,7 @@ __all__ = ["Changes", "line_inputs", "remember_written", "update_document"]
 
 DraftKind = Literal["quote", "order_confirmation"]
 _LABEL: dict[DraftKind, str] = {"quote": "quote", "order_confirmation": "order confirmation"}
+_A: dict[DraftKind, str] = {"quote": "a quote", "order_confirmation": "an order confirmation"}
 
 
 def line_inputs(lines: list[LineArg]) -> list[LineInput]:
@@ -123,12 +124,11 @@ def _missing(kind: DraftKind, current: Quote | OrderConfirmation, changes: Chang
             'clear: ["customer_department_id"] for none'
         )
     if missing:
-        label = _LABEL[kind]
         missing.insert(
             0,
-            f"Nothing was changed. LedgerBee replaces a {label}'s fields and lines wholesale on update, and does not "
-            f"show some of them when read, so leaving them out would clear them or turn priced lines into free "
-            f"lines. This server knows them only for a {label} it created or last updated itself, unchanged since; "
+            f"Nothing was changed. LedgerBee replaces {_A[kind]}'s fields and lines wholesale on update, and does "
+            f"not show some of them when read, so leaving them out would clear them or turn priced lines into free "
+            f"lines. This server knows them only for {_A[kind]} it created or last updated itself, unchanged since; "
             f"for this one, pass them in this call:",
         )
     return missing

@@ -4,7 +4,6 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from mcp.server.mcpserver import Context, Elicit, ElicitationResult, Resolve
-from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
 from ledgerbee_mcp.api import (
@@ -21,7 +20,6 @@ from ledgerbee_mcp.guardrails.preview import Prepared
 from ledgerbee_mcp.server.errors import api_errors
 from ledgerbee_mcp.server.guarded import ConfirmAction, ask, prepare_convert, prepare_send, run
 from ledgerbee_mcp.server.inputs import (
-    ClearArg,
     Currency,
     DepartmentId,
     DocumentId,
@@ -29,6 +27,7 @@ from ledgerbee_mcp.server.inputs import (
     LimitArg,
     LineArg,
     OptionalText,
+    OrderConfirmationClearArg,
     PageArg,
     UpdateLines,
 )
@@ -156,7 +155,7 @@ def update_order_confirmation(rt: Runtime) -> ToolSpec:
         reference: Reference = None,
         our_reference: OurReference = None,
         notes: Notes = None,
-        clear: ClearArg = None,
+        clear: OrderConfirmationClearArg = None,
     ) -> WriteResult:
         changes = Changes(
             lines=lines,
@@ -169,8 +168,6 @@ def update_order_confirmation(rt: Runtime) -> ToolSpec:
             notes=notes,
             clear=frozenset(clear or ()),
         )
-        if "valid_until" in changes.clear:
-            raise ToolError("clear: an order confirmation has no valid_until. Nothing was changed.")
         doc = await update_document(rt, "order_confirmation", order_confirmation_id, changes)
         return write_result(doc, "Check it with get_order_confirmation or the draft PDF before sending.")
 
@@ -216,7 +213,10 @@ def send_order_confirmation(rt: Runtime) -> ToolSpec:
         ] = "Manual",
         recipient_email: Annotated[
             EmailAddress | None,
-            Field(description="Email only: send here instead of the document's contact or the customer."),
+            Field(
+                description="Email only: the address to e-mail. Needed when the customer has contacts with an "
+                "e-mail (the refusal lists them); without it the customer's own address is used."
+            ),
         ] = None,
         confirmation_token: Token = None,
     ) -> ActionResult:

@@ -217,7 +217,10 @@ def send_quote(rt: Runtime) -> ToolSpec:
         ] = "Manual",
         recipient_email: Annotated[
             EmailAddress | None,
-            Field(description="Email only: send here instead of the document's contact or the customer."),
+            Field(
+                description="Email only: the address to e-mail. Needed when the customer has contacts with an "
+                "e-mail (the refusal lists them); without it the customer's own address is used."
+            ),
         ] = None,
         confirmation_token: Token = None,
     ) -> ActionResult:
