@@ -79,3 +79,25 @@ def test_the_server_does_not_reach_up_to_the_entry_points(layer: str) -> None:
 def test_nothing_imports_the_cli() -> None:
     # `python -m ledgerbee_mcp` is the one exception: it is the CLI's other way in.
     assert _offenders("ledgerbee_mcp", "ledgerbee_mcp.cli", allowed=("ledgerbee_mcp.__main__",)) == []
+
+
+def test_the_guardrails_are_a_pure_core() -> None:
+    # The checks and the consent flow must be testable without a client and must not depend on the MCP SDK,
+    # pydantic or the settings: they import only the API client and the standard library.
+    import sys
+
+    stdlib = sys.stdlib_module_names
+    offenders = sorted(
+        f"{module} imports {target}"
+        for module, targets in _graph().items()
+        if _within(module, "ledgerbee_mcp.guardrails")
+        for target in targets
+        if not (
+            _within(target, "ledgerbee_mcp.guardrails")
+            or _within(target, "ledgerbee_mcp.api")
+            or target.split(".")[0] in stdlib
+            or target == "__future__"
+            or target.startswith("__future__.")
+        )
+    )
+    assert offenders == []
