@@ -15,11 +15,12 @@ from typing import Any
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError
 from mcp.server.mcpserver.tools import Tool
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, ValidationError
 
 from ledgerbee_mcp.api import LedgerBeeError, NotFoundError
 from ledgerbee_mcp.guardrails.audit import AuditLog, AuditRecord, AuditUnavailable
 from ledgerbee_mcp.server._sdk import UnexpectedToolError
+from ledgerbee_mcp.server.arguments import explain_arguments
 from ledgerbee_mcp.server.errors import describe
 
 __all__ = ["CrashSafeTool", "crash_safe", "resource_errors"]
@@ -59,6 +60,9 @@ class CrashSafeTool(Tool):
                 f"{self.name} failed inside this server ({type(cause).__name__}). {_effect(self)} {_LOG}"
             ) from crash
         except ToolError as error:
+            if isinstance(error.__cause__, ValidationError) and "validation error" in str(error):
+                # The SDK's argument check: pydantic's text, rewritten for the agent.
+                raise ToolError(explain_arguments(self.name, error.__cause__)) from error
             if self.audit is not None and _is_destructive(self) and "Resolver " in str(error):
                 self._record_failed_consent(self.audit, arguments, str(error))
             raise

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 __all__ = [
     "ClearArg",
@@ -46,7 +47,33 @@ SearchArg = Annotated[
     str | None, Field(max_length=200, description="Case-insensitive text to match, e.g. part of a name or e-mail.")
 ]
 
-Money = Annotated[Decimal, Field(ge=Decimal("-1000000000"), le=Decimal("1000000000"), decimal_places=2)]
+_THOUSANDS = re.compile(r"-?\d{1,3}(\.\d{3})+")
+
+
+def _unambiguous_amount(value: object) -> object:
+    """An amount written in one decimal convention only: "1.200" is 1,200 in Danish and 1.2 in English, so it
+    is refused rather than read either way."""
+    if isinstance(value, str):
+        text = value.strip()
+        if "," in text:
+            raise ValueError(
+                f"{text!r} uses a comma; write the amount with a point as the decimal mark and no thousands "
+                'separators, e.g. "1200.50"'
+            )
+        if _THOUSANDS.fullmatch(text):
+            whole = text.replace(".", "")
+            raise ValueError(
+                f"{text!r} is ambiguous ({Decimal(text)} with a decimal point, {whole} with a Danish thousands "
+                f'separator); write "{whole}.00" if you mean {whole}, or the amount with at most two decimals'
+            )
+    return value
+
+
+Money = Annotated[
+    Decimal,
+    BeforeValidator(_unambiguous_amount),
+    Field(ge=Decimal("-1000000000"), le=Decimal("1000000000"), decimal_places=2),
+]
 
 
 class LineArg(BaseModel):

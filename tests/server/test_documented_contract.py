@@ -295,9 +295,32 @@ async def test_the_preview_says_when_ledgerbee_will_create_a_contact_and_only_th
             "email": seed.CUSTOMER_BOLGE_EMAIL,
             "source": "customer e-mail",
             "is_contact": False,
+            "name": None,
         }
         assert any("LedgerBee will create it as a contact" in w for w in first["preview"]["warnings"])
         ok(await c.call_tool("send_quote", args | {"confirmation_token": first["confirmation_token"]}))
+
+        # Now Bølge's contact and its own address are the same one address: that one distinct address is used
+        # (no refusal listing the "candidates"), it is a contact, and nothing more will be created.
+        again = ok(
+            await c.call_tool(
+                "create_quote", {"customer_id": seed.CUSTOMER_BOLGE_ID, "lines": [{"price_id": seed.PRICE_WORKSHOP_ID}]}
+            )
+        )["id"]
+        second = ok(await c.call_tool("send_quote", {"quote_id": again, "delivery_type": "Email"}))
+        recipient = second["preview"]["recipient"]
+        assert (recipient["email"], recipient["source"], recipient["is_contact"]) == (
+            seed.CUSTOMER_BOLGE_EMAIL,
+            "customer e-mail",
+            True,
+        )
+        assert not any("create" in w for w in second["preview"]["warnings"])
+        ok(
+            await c.call_tool(
+                "send_quote",
+                {"quote_id": again, "delivery_type": "Email", "confirmation_token": second["confirmation_token"]},
+            )
+        )
 
         known = ok(
             await c.call_tool(
@@ -306,9 +329,12 @@ async def test_the_preview_says_when_ledgerbee_will_create_a_contact_and_only_th
         )
         assert not any("create" in w for w in known["preview"]["warnings"])
 
-    assert [m["to"] for m in await outbox(sandbox)] == [seed.CUSTOMER_BOLGE_EMAIL]
+    assert [(m["documentId"], m["to"]) for m in await outbox(sandbox)] == [
+        (bolge, seed.CUSTOMER_BOLGE_EMAIL),
+        (again, seed.CUSTOMER_BOLGE_EMAIL),
+    ]
     contacts = (await sandbox.get(f"/v1/customers/{seed.CUSTOMER_BOLGE_ID}/contacts")).json()["data"]
-    assert [c["email"] for c in contacts] == [seed.CUSTOMER_BOLGE_EMAIL]
+    assert [c["email"] for c in contacts] == [seed.CUSTOMER_BOLGE_EMAIL]  # created once, by the first send
 
 
 # -- inputs the client must not round ------------------------------------------------------------------------------
@@ -321,13 +347,38 @@ async def test_a_unit_price_with_more_decimals_than_accepted_is_refused_with_the
         "create_quote",
         {
             "customer_id": seed.CUSTOMER_FJORD_ID,
-            "lines": [{"description": "Consulting", "unit_price": "10.005"}],
+            "lines": [{"description": "Consulting", "unit_price": "12.3456"}],
         },
     )
     text = error_text(result)
     assert "unit_price" in text
-    assert "2 decimal places" in text
+    assert "at most 2 decimals" in text
     assert (await sandbox.get("/v1/quotes")).json()["total"] == 0
+
+
+@pytest.mark.parametrize("amount", ["1.200", "12.500", "1,200.50", "1.200,50", "1200,5"])
+async def test_an_amount_ambiguous_between_decimal_conventions_is_refused(
+    client: Client, sandbox: httpx.AsyncClient, amount: str
+) -> None:
+    text = error_text(
+        await client.call_tool(
+            "create_quote",
+            {"customer_id": seed.CUSTOMER_FJORD_ID, "lines": [{"description": "Consulting", "unit_price": amount}]},
+        )
+    )
+    assert "unit_price" in text
+    assert "nothing was done" in text
+    assert "errors.pydantic.dev" not in text
+    assert (await sandbox.get("/v1/quotes")).json()["total"] == 0
+
+
+async def test_a_name_given_as_an_id_points_to_the_tool_that_finds_it(client: Client) -> None:
+    text = error_text(await client.call_tool("get_quote", {"quote_id": "Fjord Foods"}))
+    assert "quote_id" in text
+    assert "list_quotes" in text
+    assert "UUID" in text
+    for boilerplate in ("errors.pydantic.dev", "type=", "validation error for"):
+        assert boilerplate not in text
 
 
 # -- what the tools tell the person --------------------------------------------------------------------------------
