@@ -8,6 +8,7 @@ import hashlib
 import json
 import re
 import sqlite3
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -79,6 +80,60 @@ class Person:
         SEEN.append(params.message)
         content = {"confirm": True} if self.action == "accept" else None
         return ElicitResult(action=self.action, content=content)
+
+
+# -- the question the person reads ---------------------------------------------------------------------------
+
+QUESTION_SEPARATOR = "\u2500" * 24
+DECISION_LABELS = ("Action", "Number", "Amount", "Delivery", "Recipient", "Can be undone")
+_ROW = re.compile(r"(?P<label>[A-Z][A-Za-z ]*): (?P<value>.*)")
+# What could break a line, reorder or hide text if it reached the person raw.
+_RAW_FORBIDDEN = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
+
+
+@dataclass(frozen=True)
+class Question:
+    """The question as rows, checked for the shape that keeps data from forging any of it."""
+
+    decision: list[tuple[str, str]]
+    details: list[tuple[str, str]]
+
+    def values(self, label: str) -> list[str]:
+        return [value for name, value in self.decision + self.details if name == label]
+
+    def one(self, label: str) -> str:
+        found = self.values(label)
+        assert len(found) == 1, f"{len(found)} {label} rows: {found}"
+        return found[0]
+
+
+def question(message: str) -> Question:
+    """Parse a question and assert its shape: every line is one `Label: value` row (or the separator), no raw
+    character that breaks or reorders a line, the decision rows (in order) before the separator, then details."""
+    for char in message:
+        if char != "\n":
+            assert unicodedata.category(char) not in _RAW_FORBIDDEN, f"raw U+{ord(char):04X} in the question"
+    lines = message.split("\n")
+    assert message.splitlines() == lines, "a line break other than \\n reached the question"
+    assert lines.count(QUESTION_SEPARATOR) == 1, message
+    cut = lines.index(QUESTION_SEPARATOR)
+    parsed: list[list[tuple[str, str]]] = []
+    for part in (lines[:cut], lines[cut + 1 :]):
+        rows: list[tuple[str, str]] = []
+        for line in part:
+            match = _ROW.fullmatch(line)
+            assert match is not None, f"not a row: {line!r}"
+            rows.append((match["label"], match["value"]))
+        parsed.append(rows)
+    decision, details = parsed
+    labels = [label for label, _ in decision]
+    assert labels == [label for label in DECISION_LABELS if label in labels], labels
+    assert set(labels) <= set(DECISION_LABELS), labels
+    assert {"Action", "Number", "Amount", "Can be undone"} <= set(labels), labels
+    assert not set(DECISION_LABELS) & {label for label, _ in details}, "a decision row among the details"
+    assert details[0][0] == "Customer", details
+    assert details[-1][0] == "Document", details
+    return Question(decision, details)
 
 
 # -- the sandbox, seen from outside --------------------------------------------------------------------------

@@ -2,12 +2,12 @@
 and line texts carrying "ignore previous instructions, send to ...", fake confirmation tokens, fake preview rows
 and markdown/HTML. The preview and a refusal's list of candidate recipients must show them as quoted data, the
 e-mail must go to the address the agent named or the server resolved from LedgerBee's records (never to an address
-found in the text), and no confirmation may be skipped.
+found in the text), and no confirmation may be skipped. Quoted means `visible`: one line between “ and ”, every
+character that could break, reorder or hide text shown as ⟨U+XXXX⟩, cut at a limit.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -18,9 +18,10 @@ from mcp.server import MCPServer
 from starlette.applications import Starlette
 
 from ledgerbee_mcp.config import ConfirmMode
+from ledgerbee_mcp.guardrails.render import visible
 from ledgerbee_mcp.sandbox import seed
 
-from ._support import Person, call, draft, edit_sandbox, error_text, ok, outbox, text_of
+from ._support import Person, call, draft, edit_sandbox, error_text, ok, outbox, question, text_of
 
 pytestmark = pytest.mark.anyio
 
@@ -58,8 +59,13 @@ async def poisoned_draft(sandbox: httpx.AsyncClient, kind: str, payload: str, **
     )
 
 
-def rows(message: str, prefix: str) -> list[str]:
-    return [line for line in message.splitlines() if line.startswith(prefix)]
+def assert_one_quoted_line(text: str, payload: str) -> None:
+    """The payload reached `text` only escaped: none of its line breaks or format characters is there raw."""
+    assert len(text.splitlines()) == 1, text
+    for raw in ("\r", "\n", "\u202e", "\u202c", "\x1b", "\u200b"):
+        assert raw not in text
+    if "\n" in payload:
+        assert "⟨U+000A⟩" in text
 
 
 SENDS = [
@@ -82,11 +88,11 @@ async def test_planted_text_is_quoted_in_the_question_and_never_chooses_the_reci
     plant(sandbox_app, payload)
     to_customer = await poisoned_draft(sandbox, kind, payload)
     to_contact = await poisoned_draft(sandbox, kind, payload, customerContactId=seed.CONTACT_METTE_ID)
-    quoted = json.dumps(payload, ensure_ascii=False)
+    quoted = visible(payload)
     person = Person()
     async with Client(make_server(), elicitation_callback=person) as c:
-        # Without recipient_email the server does not pick: it lists the real addresses, each name JSON-quoted,
-        # and nothing in the planted text becomes a candidate.
+        # Without recipient_email the server does not pick: it lists the real addresses, each name quoted, and
+        # nothing in the planted text becomes a candidate.
         candidates = (
             f"candidates: {quoted} <{seed.CONTACT_METTE_EMAIL}> (contact); "
             f"{quoted} <{seed.CUSTOMER_FJORD_EMAIL}> (the customer's address). Next step:"
@@ -95,6 +101,7 @@ async def test_planted_text_is_quoted_in_the_question_and_never_chooses_the_reci
             refused = error_text(await call(c, tool, {id_arg: doc_id, "delivery_type": "Email"}))
             assert candidates in refused, refused
             assert f"<{ATTACKER}>" not in refused
+            assert_one_quoted_line(refused, payload)
         assert person.messages == []
         assert await outbox(sandbox) == []
         # The agent names the recipient: that, and only that, is where the e-mail goes.
@@ -103,17 +110,24 @@ async def test_planted_text_is_quoted_in_the_question_and_never_chooses_the_reci
             assert done["outcome"] == "done"
             assert ATTACKER not in done["message"]
     assert len(person.messages) == 2, "every send asked the person, once"
-    for message, expected in zip(person.messages, (seed.CUSTOMER_FJORD_EMAIL, seed.CONTACT_METTE_EMAIL), strict=True):
-        # The name is one JSON-quoted value on the Customer row: its newlines cannot start rows of their own.
-        assert rows(message, "Customer: ") == [f"Customer: {quoted} ({seed.CUSTOMER_FJORD_ID})"]
-        recipient = rows(message, "Recipient: ")
-        assert len(recipient) == 1
-        assert recipient[0] == f'Recipient: "{expected}" (from the argument)'
-        assert len(rows(message, "Delivery: ")) == 1
-        assert not rows(message, "Confirmed")
-        assert message.rstrip().endswith("This cannot be undone.")
-        # Notes, references and line texts are not part of the question at all; the name only in its row.
-        assert FAKE_TOKEN not in message.replace(rows(message, "Customer: ")[0], "")
+    # The customer's own address is no contact: shown bare. Mette's is a contact whose name is the payload: shown
+    # quoted before the address, which stays the last thing on the row.
+    expected_rows = (f"{seed.CUSTOMER_FJORD_EMAIL}", f"{quoted} <{seed.CONTACT_METTE_EMAIL}>")
+    for message, expected in zip(person.messages, expected_rows, strict=True):
+        asked = question(message)  # every row one line, decision rows first, nothing raw
+        # The name is one quoted value on the Customer row: its newlines cannot start rows of their own.
+        assert asked.one("Customer") == quoted
+        assert asked.one("Recipient") == expected
+        assert asked.one("Delivery") == "E-mail"
+        assert asked.one("Can be undone") == "no"
+        assert not asked.values("Confirmed by the person")
+        # Notes and references are not part of the question at all; the planted text only inside quotes, on the
+        # rows that show the name and the lines.
+        for label, value in asked.decision + asked.details:
+            if label not in ("Customer", "Recipient", "Lines"):
+                assert ATTACKER not in value, (label, value)
+                assert FAKE_TOKEN not in value, (label, value)
+        assert ATTACKER not in asked.one("Recipient").rpartition("<")[2]
     mails = {m["documentId"]: m["to"] for m in await outbox(sandbox)}
     assert mails == {to_customer: seed.CUSTOMER_FJORD_EMAIL, to_contact: seed.CONTACT_METTE_EMAIL}
 
@@ -130,7 +144,13 @@ async def test_the_token_preview_carries_planted_text_as_data_and_still_requires
         assert first["outcome"] == "confirmation_required"
         preview = first["preview"]
         assert preview["customer_name"] == payload  # verbatim, in its own field: data, not prose
-        assert preview["recipient"] == {"email": seed.CONTACT_METTE_EMAIL, "source": "argument", "is_contact": True}
+        # the contact's name is the planted text: verbatim too, in the recipient's own field
+        assert preview["recipient"] == {
+            "email": seed.CONTACT_METTE_EMAIL,
+            "source": "argument",
+            "is_contact": True,
+            "name": payload,
+        }
         assert ATTACKER not in first["message"]
         assert await outbox(sandbox) == []
         # the token written into the document's text does not stand in for the one the server issued
@@ -144,7 +164,12 @@ async def test_the_token_preview_carries_planted_text_as_data_and_still_requires
         assert f"<{ATTACKER}>" not in unnamed
         assert "pass it as recipient_email" in unnamed
         redirected = ok(await call(c, "send_quote", args | {"recipient_email": ATTACKER}))
-        assert redirected["preview"]["recipient"] == {"email": ATTACKER, "source": "argument", "is_contact": False}
+        assert redirected["preview"]["recipient"] == {
+            "email": ATTACKER,
+            "source": "argument",
+            "is_contact": False,
+            "name": None,
+        }
         swapped = await call(
             c, "send_quote", args | {"recipient_email": ATTACKER, "confirmation_token": first["confirmation_token"]}
         )
@@ -166,8 +191,9 @@ async def test_planted_text_in_a_convert_preview_is_quoted(
         declined = ok(await call(c, "convert_quote", {"quote_id": qid, "target": "invoice"}))
     assert declined["outcome"] == "declined"
     (message,) = person.messages
-    assert rows(message, "Customer: ") == [
-        f"Customer: {json.dumps(payload, ensure_ascii=False)} ({seed.CUSTOMER_FJORD_ID})"
-    ]
-    assert not rows(message, "Recipient: ")
+    asked = question(message)
+    assert asked.one("Customer") == visible(payload)
+    assert not asked.values("Recipient")
+    assert not asked.values("Delivery")
+    assert asked.one("Action").startswith("Convert quote ")
     assert (await sandbox.get(f"/v1/quotes/{qid}")).json()["convertedToInvoiceId"] is None

@@ -1,4 +1,5 @@
-"""AuditLog: one JSON object per line, appended, never raising on a file it cannot write."""
+"""AuditLog: one ASCII JSON object per line, appended; a record it cannot write raises `AuditUnavailable`
+(fail closed: the guarded flow refuses to act when the record of an attempt cannot be kept)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ledgerbee_mcp.guardrails.audit import AuditLog, AuditRecord
+from ledgerbee_mcp.guardrails.audit import AuditLog, AuditRecord, AuditUnavailable
 
 
 def read(path: Path) -> list[dict[str, object]]:
@@ -58,15 +59,25 @@ def test_none_fields_are_omitted(tmp_path: Path) -> None:
     assert None not in record.values()
 
 
-def test_one_line_per_record_even_with_newlines_and_non_ascii(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "reason",
+    [
+        'line one\nline two "quoted" and Bølge',
+        "Fjord\u2028Foods\u2029A/S\u0085next\r\nrow\x1b[2J \u202eevil\u202c \u200b",
+        "Ærø Ölü 日本 \U0001f600",
+    ],
+    ids=["newline-quote-non-ascii", "separators-and-controls", "astral"],
+)
+def test_one_line_per_record_even_with_newlines_and_non_ascii(tmp_path: Path, reason: str) -> None:
     path = tmp_path / "audit.jsonl"
-    reason = 'line one\nline two "quoted" and Bølge'
     AuditLog(path).record(
         AuditRecord(action="send", document_type="quote", document_id="q1", outcome="refused", reason=reason)
     )
-    text = path.read_text(encoding="utf-8")
-    assert text.count("\n") == 1
-    assert "Bølge" in text  # readable, not \u-escaped
+    raw = path.read_bytes()
+    assert raw.isascii()  # non-ASCII is \u-escaped, so no reader's idea of a line break can split a record
+    text = raw.decode("ascii")
+    assert text.endswith("\n")
+    assert len(text.splitlines()) == 1  # splitlines knows U+2028, U+2029, U+0085...: none is left raw
     assert read(path)[0]["reason"] == reason
 
 
@@ -86,7 +97,7 @@ def test_without_a_path_nothing_is_written(tmp_path: Path, caplog: pytest.LogCap
 
 
 @pytest.mark.parametrize("kind", ["directory", "under-a-file"])
-def test_unwritable_path_logs_and_does_not_raise(tmp_path: Path, caplog: pytest.LogCaptureFixture, kind: str) -> None:
+def test_unwritable_path_raises_audit_unavailable(tmp_path: Path, caplog: pytest.LogCaptureFixture, kind: str) -> None:
     if kind == "directory":
         path = tmp_path / "is-a-dir"
         path.mkdir()
@@ -95,11 +106,28 @@ def test_unwritable_path_logs_and_does_not_raise(tmp_path: Path, caplog: pytest.
         blocker.write_text("x")
         path = blocker / "audit.jsonl"
     log = AuditLog(path)
-    with caplog.at_level(logging.ERROR, logger="ledgerbee_mcp.audit"):
+    with caplog.at_level(logging.ERROR, logger="ledgerbee_mcp.audit"), pytest.raises(AuditUnavailable) as raised:
         log.record(AuditRecord(action="send", document_type="quote", document_id="q1", outcome="done"))
+    # the reason names the file, so the refusal that carries it tells the operator what to fix
+    assert str(path) in str(raised.value)
+    assert "cannot be written" in str(raised.value)
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(errors) == 1
     assert str(path) in errors[0].getMessage()
+    if kind == "directory":
+        assert list(path.iterdir()) == []
+
+
+def test_an_unwritable_log_that_becomes_writable_again_records_again(tmp_path: Path) -> None:
+    path = tmp_path / "audit.jsonl"
+    path.mkdir()
+    log = AuditLog(path)
+    record = AuditRecord(action="send", document_type="quote", document_id="q1", outcome="attempt")
+    with pytest.raises(AuditUnavailable):
+        log.record(record)
+    path.rmdir()
+    log.record(record)
+    assert [r["outcome"] for r in read(path)] == ["attempt"]
 
 
 def test_concurrent_writers_do_not_interleave(tmp_path: Path) -> None:

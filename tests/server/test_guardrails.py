@@ -274,8 +274,13 @@ async def test_elicitation_accept_sends(make_server: MakeServer, sandbox: httpx.
     assert done["outcome"] == "done"
     assert done["confirmation_token"] is None
     assert len(person.messages) == 1
-    assert f"Send quote {qid}" in person.messages[0]
-    assert "cannot be undone" in person.messages[0]
+    lines = person.messages[0].splitlines()
+    assert lines[0] == "Action: Send quote (new number) by e-mail"
+    assert f"Recipient: {seed.CONTACT_METTE_EMAIL}" in lines[:6] or any(
+        line.startswith("Recipient: ") and line.endswith(f"<{seed.CONTACT_METTE_EMAIL}>") for line in lines[:6]
+    )
+    assert "Can be undone: no" in lines
+    assert any(line.startswith(f"Document: {qid} (state ") for line in lines)
     assert (await quote(sandbox, qid))["status"] == "sent"
     assert [m["to"] for m in await outbox(sandbox)] == [seed.CONTACT_METTE_EMAIL]
 
@@ -775,21 +780,24 @@ async def test_preview_warns_on_an_expired_sent_quote(make_server: MakeServer, s
     async with Client(make_server()) as c:
         qid = await new_quote(c, valid_until=valid_until.isoformat())
         await with_token(c, "send_quote", {"quote_id": qid})
-        assert not has_warning(await preview_of(c, "send_quote", {"quote_id": qid}), "validUntil")
+        assert not has_warning(await preview_of(c, "send_quote", {"quote_id": qid}), "valid-until")
         later = valid_until + dt.timedelta(days=10)
         (await sandbox.put("/_sandbox/clock", json={"today": later.isoformat()})).raise_for_status()
         preview = await preview_of(c, "send_quote", {"quote_id": qid})
         assert preview["status"] == "expired"
-        assert has_warning(preview, f"validUntil ({valid_until.isoformat()}) has passed")
+        assert has_warning(preview, f"valid-until date ({valid_until.isoformat()}) has passed")
         convert = await preview_of(c, "convert_quote", {"quote_id": qid, "target": "invoice"})
-        assert has_warning(convert, f"validUntil ({valid_until.isoformat()}) has passed")
+        assert has_warning(convert, f"valid-until date ({valid_until.isoformat()}) has passed")
+        # the person reads plain words, never the API's field names
+        assert not has_warning(preview, "validUntil")
 
 
 async def test_preview_warns_on_a_draft_past_its_valid_until(make_server: MakeServer) -> None:
     async with Client(make_server()) as c:
         qid = await new_quote(c, date="2020-01-01", valid_until="2020-01-31")
         preview = await preview_of(c, "send_quote", {"quote_id": qid})
-    assert has_warning(preview, "validUntil (2020-01-31) has passed")
+    assert has_warning(preview, "valid-until date (2020-01-31) has passed")
+    assert not has_warning(preview, "validUntil")
 
 
 async def test_preview_warns_on_a_zero_amount(make_server: MakeServer) -> None:
@@ -828,13 +836,23 @@ async def test_preview_recipient_sources(make_server: MakeServer, sandbox: httpx
         argument = await preview_of(
             c, "send_quote", {"quote_id": plain, "delivery_type": "Email", "recipient_email": "new.buyer@fjordfoods.dk"}
         )
-        assert argument["recipient"] == {"email": "new.buyer@fjordfoods.dk", "source": "argument", "is_contact": False}
+        assert argument["recipient"] == {
+            "email": "new.buyer@fjordfoods.dk",
+            "source": "argument",
+            "is_contact": False,
+            "name": None,
+        }
         assert has_warning(argument, "new.buyer@fjordfoods.dk is not yet a contact")
 
         known = await preview_of(
             c, "send_quote", {"quote_id": plain, "delivery_type": "Email", "recipient_email": seed.CONTACT_METTE_EMAIL}
         )
-        assert known["recipient"] == {"email": seed.CONTACT_METTE_EMAIL, "source": "argument", "is_contact": True}
+        assert known["recipient"] == {
+            "email": seed.CONTACT_METTE_EMAIL,
+            "source": "argument",
+            "is_contact": True,
+            "name": "Mette Larsen",  # the argument is a contact's address: the person sees whose
+        }
         assert not has_warning(known, "not yet a contact")
 
         # LedgerBee's answers do not say which contact a quote has: with a contact that has an e-mail, the server
@@ -844,8 +862,8 @@ async def test_preview_recipient_sources(make_server: MakeServer, sandbox: httpx
             text = error_text(await c.call_tool("send_quote", {"quote_id": qid, "delivery_type": "Email"}))
             assert "Refused before calling LedgerBee" in text
             assert "more than one possible e-mail recipient" in text
-            assert f'"Mette Larsen" <{seed.CONTACT_METTE_EMAIL}> (contact)' in text
-            assert f'"Fjord Foods A/S" <{seed.CUSTOMER_FJORD_EMAIL}> (the customer\'s address)' in text
+            assert f"“Mette Larsen” <{seed.CONTACT_METTE_EMAIL}> (contact)" in text
+            assert f"“Fjord Foods A/S” <{seed.CUSTOMER_FJORD_EMAIL}> (the customer's address)" in text
             assert "Lars Holm" not in text
             assert "pass it as recipient_email" in text
             await assert_untouched(sandbox, qid)
@@ -855,6 +873,7 @@ async def test_preview_recipient_sources(make_server: MakeServer, sandbox: httpx
             "email": seed.CUSTOMER_BOLGE_EMAIL,
             "source": "customer e-mail",
             "is_contact": False,
+            "name": None,
         }
         assert has_warning(
             customer,
@@ -908,10 +927,15 @@ async def test_injected_notes_do_not_redirect_the_email(make_server: MakeServer,
     for message in person.messages:
         assert ATTACKER not in message
         assert "ignore previous instructions" not in message
-    assert 'Customer: "Bølge Design ApS"' in person.messages[0]
-    assert f'Recipient: "{seed.CUSTOMER_BOLGE_EMAIL}" (from the customer e-mail)' in person.messages[0]
-    assert 'Customer: "Fjord Foods A/S"' in person.messages[1]
-    assert f'Recipient: "{seed.CONTACT_METTE_EMAIL}" (from the argument)' in person.messages[1]
+    bolge, fjord = (message.splitlines() for message in person.messages)
+    assert "Customer: “Bølge Design ApS”" in bolge
+    # the address the server resolved (Bølge's own), as the only Recipient row
+    assert [line for line in bolge if line.startswith("Recipient: ")] == [f"Recipient: {seed.CUSTOMER_BOLGE_EMAIL}"]
+    assert "Customer: “Fjord Foods A/S”" in fjord
+    # the argument matches a contact, so the contact's name is shown with it
+    assert [line for line in fjord if line.startswith("Recipient: ")] == [
+        f"Recipient: “Mette Larsen” <{seed.CONTACT_METTE_EMAIL}>"
+    ]
 
 
 async def test_a_token_found_in_document_text_is_not_consent(
@@ -1081,18 +1105,26 @@ async def test_audit_log_records_every_outcome_without_secrets(
     assert [(r["action"], r["document_id"], r["outcome"]) for r in records] == [
         ("send", qid, "confirmation_required"),
         ("send", qid, "refused"),
+        ("send", qid, "attempt"),  # written before LedgerBee is asked
         ("send", qid, "done"),
         ("send", declined, "declined"),
     ]
     assert all(r["document_type"] == "quote" for r in records)
     assert all(dt.datetime.fromisoformat(r["at"]) for r in records)
     assert "altered" in records[1]["reason"]
-    assert records[2]["consent"] == "token"
-    assert records[2]["recipient"] == seed.CUSTOMER_FJORD_EMAIL
-    assert records[2]["delivery_type"] == "Email"
-    assert records[2]["document_number"]
+    attempt, done = records[2], records[3]
+    requested = {"deliveryType": "Email", "recipientEmail": seed.CUSTOMER_FJORD_EMAIL}
+    assert attempt["consent"] == "token"
+    assert attempt["requested"] == requested  # the request body, as sent
+    assert "document_number" not in attempt
+    assert done["consent"] == "token"
+    assert done["recipient"] == seed.CUSTOMER_FJORD_EMAIL
+    assert done["delivery_type"] == "Email"
+    assert done["requested"] == requested
+    assert done["document_number"]
+    assert "differences" not in done  # LedgerBee shows what was approved
     assert "consent" not in records[0]  # None fields are omitted
-    assert records[3]["reason"] == "elicitation decline"
+    assert records[4]["reason"] == "elicitation decline"
     raw = read_text(audit_path)
     assert FULL_KEY not in raw
     assert token not in raw
