@@ -23,9 +23,12 @@ class ConfigError(ValueError):
 
 class ConfirmMode(enum.StrEnum):
     AUTO = "auto"
-    """Ask the person when the client can elicit, else require a confirmation token."""
+    """Ask the person: by elicitation when the client can, else on the approval page where a browser can be
+    opened, else require a confirmation token."""
     ELICIT = "elicit"
     """Always ask the person; refuse on clients that cannot ask (fail closed)."""
+    PAGE = "page"
+    """Always ask the person on the approval page in their browser; refuse where no browser can be opened."""
     TOKEN = "token"  # noqa: S105 -- a mode name, not a password
     """Never elicit: preview first, act on a second call carrying the confirmation token."""
 
@@ -121,6 +124,8 @@ class Settings:
     confirm_secret: Secret | None = None
     """HMAC key for confirmation tokens; random per process when unset."""
     token_ttl_seconds: float = 600.0
+    approval_timeout_seconds: float = 300.0
+    """Seconds the approval page waits for the person's answer; no answer is no consent."""
     timeout_seconds: float = 30.0
     pdf_inline_max_bytes: int = 1_000_000
     """PDFs up to this size are embedded in a tool result; larger ones are linked as resources."""
@@ -141,7 +146,7 @@ class Settings:
         try:
             confirm = ConfirmMode(confirm_raw)
         except ValueError:
-            raise ConfigError(f"LEDGERBEE_CONFIRM must be auto, elicit or token, got {confirm_raw!r}") from None
+            raise ConfigError(f"LEDGERBEE_CONFIRM must be auto, elicit, page or token, got {confirm_raw!r}") from None
         base_url = env.get("LEDGERBEE_BASE_URL", "").strip() or DEFAULT_BASE_URL
         if not base_url.startswith(("https://", "http://")):
             raise ConfigError(f"LEDGERBEE_BASE_URL must be an http(s) URL, got {base_url!r}")
@@ -162,6 +167,7 @@ class Settings:
             audit_log=Path(audit).expanduser() if audit else None,
             confirm_secret=Secret(secret) if secret else None,
             token_ttl_seconds=_number(env, "LEDGERBEE_CONFIRM_TTL", 600, low=30, high=3600),
+            approval_timeout_seconds=_number(env, "LEDGERBEE_APPROVAL_TIMEOUT_SECONDS", 300, low=1, high=3600),
             timeout_seconds=_number(env, "LEDGERBEE_TIMEOUT", 30, low=1, high=300),
             pdf_inline_max_bytes=int(
                 _number(env, "LEDGERBEE_PDF_INLINE_MAX_BYTES", 1_000_000, low=0, high=50_000_000)

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     import httpx
 
     from ledgerbee_mcp.api import LedgerBeeClient
+    from ledgerbee_mcp.server.approval import BrowserOpener
 
     TransportSource = httpx.AsyncBaseTransport | Callable[[], httpx.AsyncBaseTransport]
 
@@ -69,10 +70,15 @@ def _client(settings: Settings, transport: TransportSource | None) -> LedgerBeeC
     )
 
 
-def build_server(settings: Settings, *, transport: TransportSource | None = None) -> MCPServer:
+def build_server(
+    settings: Settings, *, transport: TransportSource | None = None, open_browser: BrowserOpener | None = None
+) -> MCPServer:
     """The server for these settings. `transport` reaches an in-process sandbox (or a test double); a
-    callable is called on the first tool call, so an expensive transport costs nothing at start-up."""
+    callable is called on the first tool call, so an expensive transport costs nothing at start-up.
+    `open_browser` shows the approval page to the person (default: `webbrowser.open`); handing one in also says
+    that a browser can be opened here."""
     rt = Runtime.from_settings(settings)
+    rt.open_browser = open_browser
 
     @asynccontextmanager
     async def lifespan(_: MCPServer) -> AsyncGenerator[Runtime]:

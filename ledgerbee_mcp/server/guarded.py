@@ -87,14 +87,24 @@ async def prepare_convert(rt: Runtime, doc_type: DocType, fetch: Fetch, document
         return await preflight_convert(rt, doc_type, fetch, document_id, target=target)
 
 
-def ask(rt: Runtime, ctx: Context, prepared: Prepared) -> Elicit[ConfirmAction] | TokenPath:
-    """The consent resolver's answer: a question for the person, or the token path."""
+async def ask(rt: Runtime, ctx: Context, prepared: Prepared) -> Elicit[ConfirmAction] | Consent:
+    """The consent resolver's answer: a question for the client to ask, the person's answer on the approval page,
+    or the token path."""
     with refusals():
         route = choose_consent(
-            rt.settings.confirm.value, can_ask=client_can_elicit(ctx), prepared=prepared, audit=rt.audit
+            rt.settings.confirm.value,
+            can_ask=client_can_elicit(ctx),
+            can_open_page=rt.can_open_page(),
+            prepared=prepared,
+            audit=rt.audit,
         )
     if route == "token":
         return TokenPath()
+    if route == "page":
+        from ledgerbee_mcp.server.approval import ask_on_page
+
+        with refusals():
+            return await ask_on_page(rt, prepared, progress=ctx.report_progress)
     return Elicit(render_preview(prepared), ConfirmAction)
 
 
@@ -104,9 +114,10 @@ def _shown(value: object) -> str:
 
 def _consent(approval: ElicitationResult[ConfirmAction]) -> Consent:
     if isinstance(approval, AcceptedElicitation):
-        # The consent resolver returns TokenPath itself when no person is asked; the SDK passes it through.
+        # The consent resolver returns TokenPath itself when no person is asked, and the person's answer when
+        # the approval page asked them; the SDK passes either through.
         data = cast(object, approval.data)
-        if isinstance(data, TokenPath):
+        if isinstance(data, TokenPath | PersonAnswer):
             return data
         if isinstance(data, ConfirmAction):
             if data.malformed is not None:

@@ -20,6 +20,7 @@ from ledgerbee_mcp.server.written import WrittenBodies
 
 if TYPE_CHECKING:
     from ledgerbee_mcp.api import LedgerBeeClient
+    from ledgerbee_mcp.server.approval import ApprovalPages, BrowserOpener
 
 __all__ = ["Runtime"]
 
@@ -41,7 +42,10 @@ class Runtime:
     """Opens the API client; set by the server's lifespan while it runs."""
     written: WrittenBodies = field(default_factory=WrittenBodies)
     """What this server last wrote to each draft (what LedgerBee's answers do not show)."""
+    open_browser: BrowserOpener | None = None
+    """Shows the approval page to the person; `webbrowser.open` when None."""
     _client: LedgerBeeClient | None = None
+    _approvals: ApprovalPages | None = None
     _locks: dict[str, _DocumentLock] = field(default_factory=dict[str, _DocumentLock])
     _recent: dict[str, OrderedDict[str, None]] = field(default_factory=dict[str, OrderedDict[str, None]])
 
@@ -68,8 +72,26 @@ class Runtime:
             self._client = self.connect()
         return self._client
 
+    def can_open_page(self) -> bool:
+        """Whether the approval page can be shown: an opener was handed in, or there is a desktop."""
+        from ledgerbee_mcp.server.approval import browser_available
+
+        return browser_available(opener_injected=self.open_browser is not None)
+
+    @property
+    def approvals(self) -> ApprovalPages:
+        """The approval pages and their loopback server, made on first use (the server starts on first page)."""
+        if self._approvals is None:
+            from ledgerbee_mcp.server.approval import ApprovalPages
+
+            self._approvals = ApprovalPages(self.open_browser)
+        return self._approvals
+
     async def aclose(self) -> None:
         client, self._client, self.connect = self._client, None, None
+        approvals, self._approvals = self._approvals, None
+        if approvals is not None:
+            await approvals.aclose()
         if client is not None:
             await client.aclose()
 

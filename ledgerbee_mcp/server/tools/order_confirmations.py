@@ -15,7 +15,7 @@ from ledgerbee_mcp.api import (
     SortOrder,
 )
 from ledgerbee_mcp.guardrails.flow import GuardedAction
-from ledgerbee_mcp.guardrails.outcomes import TokenPath
+from ledgerbee_mcp.guardrails.outcomes import Consent
 from ledgerbee_mcp.guardrails.preview import Prepared
 from ledgerbee_mcp.server.errors import api_errors
 from ledgerbee_mcp.server.guarded import ConfirmAction, ask, prepare_convert, prepare_send, run
@@ -200,8 +200,8 @@ def send_order_confirmation(rt: Runtime) -> ToolSpec:
 
     async def consent(
         prepared: Annotated[Prepared, Resolve(prepare)], ctx: Context
-    ) -> Elicit[ConfirmAction] | TokenPath:
-        return ask(rt, ctx, prepared)
+    ) -> Elicit[ConfirmAction] | Consent:
+        return await ask(rt, ctx, prepared)
 
     async def send_order_confirmation(
         order_confirmation_id: OcId,
@@ -254,8 +254,8 @@ def convert_order_confirmation(rt: Runtime) -> ToolSpec:
 
     async def consent(
         prepared: Annotated[Prepared, Resolve(prepare)], ctx: Context
-    ) -> Elicit[ConfirmAction] | TokenPath:
-        return ask(rt, ctx, prepared)
+    ) -> Elicit[ConfirmAction] | Consent:
+        return await ask(rt, ctx, prepared)
 
     async def convert_order_confirmation(
         order_confirmation_id: OcId,
