@@ -160,7 +160,8 @@ class LoseSendAnswer(httpx.AsyncBaseTransport):
 
 
 class SlowActions(httpx.AsyncBaseTransport):
-    """The sandbox, with every send and convert taking a while: a second call overlaps the first."""
+    """The sandbox, with every send and convert held until every other task is blocked: a second call overlaps
+    the first (it is waiting for the document's lock, or for its own reads), with no clock involved."""
 
     def __init__(self, app: Starlette) -> None:
         self.inner = httpx.ASGITransport(app=app)
@@ -169,7 +170,7 @@ class SlowActions(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if request.method == "POST" and request.url.path.endswith(("/send", "/convert")):
             self.actions += 1
-            await anyio.sleep(0.3)
+            await anyio.wait_all_tasks_blocked()
         return await self.inner.handle_async_request(request)
 
 
@@ -812,7 +813,7 @@ async def test_preview_warns_when_edited_after_sent(make_server: MakeServer) -> 
     async with Client(make_server()) as c:
         qid = await new_quote(c)
         await with_token(c, "send_quote", {"quote_id": qid})
-        await anyio.sleep(2.2)  # the server tolerates 2 s between sentAt and updatedAt
+        # no waiting: any updatedAt later than sentAt is an edit after the send, however soon
         # the send moved updatedAt, so the update states the lines and the (absent) contact and department
         edit = {
             "quote_id": qid,
