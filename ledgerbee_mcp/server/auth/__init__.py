@@ -1,0 +1,41 @@
+"""This server as an OAuth 2.1 resource server (the MCP authorization spec): bearer JWTs checked against the
+issuer's keys, and scopes that say what a caller may do.
+
+- `AuthConfig.from_env()` reads the settings (None: no OAuth); `AuthConfig.auth_settings()` gives the SDK's.
+- `JwtTokenVerifier(config)` is the SDK's `TokenVerifier`; pass it as `MCPServer(token_verifier=...)`.
+- `required_scope`, `missing_scope` and `permitted_tools` map a tool's annotations to the scope it needs.
+- `current_access`, `current_subject` and `current_scopes` say who is calling, inside a request.
+"""
+
+from ledgerbee_mcp.server.auth.context import current_access, current_scopes, current_subject
+from ledgerbee_mcp.server.auth.jwt_verifier import JwtTokenVerifier, token_fingerprint
+from ledgerbee_mcp.server.auth.scopes import (
+    ALL_SCOPES,
+    SCOPE_DESCRIPTIONS,
+    SCOPE_READ,
+    SCOPE_SEND,
+    SCOPE_WRITE,
+    AnnotatedTool,
+    AuthConfig,
+    missing_scope,
+    permitted_tools,
+    required_scope,
+)
+
+__all__ = [
+    "ALL_SCOPES",
+    "SCOPE_DESCRIPTIONS",
+    "SCOPE_READ",
+    "SCOPE_SEND",
+    "SCOPE_WRITE",
+    "AnnotatedTool",
+    "AuthConfig",
+    "JwtTokenVerifier",
+    "current_access",
+    "current_scopes",
+    "current_subject",
+    "missing_scope",
+    "permitted_tools",
+    "required_scope",
+    "token_fingerprint",
+]
