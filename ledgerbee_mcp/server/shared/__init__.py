@@ -1,0 +1,34 @@
+"""State shared between replicas of the server, for running it as more than one process.
+
+One process keeps its safety in memory: a per-document lock, an audit file, a token secret. Behind a load balancer
+each replica would hold only its own, and two replicas could send the same draft at once. With
+`LEDGERBEE_REDIS_URL` set, these parts move that state to a Redis server every replica shares:
+
+- `RedisLocks`: the per-document lock of `Runtime.locked`, held across all processes, with a `Fence` to check
+  right before the irreversible request.
+- `RedisAuditStream` and `TeeAudit`: the audit, written to each replica's file log and to one Redis stream.
+- `SharedSecrets`: the confirmation-token secret and the request-state keys, read from configuration (each replica
+  is given the same values; Redis does not carry secrets).
+
+Limits: one Redis instance (no Redlock, no failover guarantee: a replica promoted after an asynchronous
+replication may not have a lock just taken); expiry is measured by Redis, so the replicas' clocks need not agree.
+"""
+
+from ledgerbee_mcp.server.shared.connection import open_redis, redis_url
+from ledgerbee_mcp.server.shared.keys import SharedSecrets, shared_secrets
+from ledgerbee_mcp.server.shared.redis_audit import RedisAuditStream, TeeAudit, audit_line
+from ledgerbee_mcp.server.shared.redis_locks import Fence, LockLost, LockUnavailable, RedisLocks
+
+__all__ = [
+    "Fence",
+    "LockLost",
+    "LockUnavailable",
+    "RedisAuditStream",
+    "RedisLocks",
+    "SharedSecrets",
+    "TeeAudit",
+    "audit_line",
+    "open_redis",
+    "redis_url",
+    "shared_secrets",
+]
