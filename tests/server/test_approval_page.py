@@ -157,6 +157,10 @@ async def new_quote(c: Client, **extra: Any) -> str:
     return ok(await c.call_tool("create_quote", args))["id"]
 
 
+def manual_send(quote_id: str) -> dict[str, Any]:
+    return {"quote_id": quote_id, "delivery_type": "Manual"}
+
+
 def email_send(quote_id: str) -> dict[str, Any]:
     return {"quote_id": quote_id, "delivery_type": "Email", "recipient_email": seed.CUSTOMER_FJORD_EMAIL}
 
@@ -184,6 +188,7 @@ class Call:
         self.result: CallToolResult | None = None
         self.progress: list[tuple[float, float | None, str | None]] = []
         self.progressed = anyio.Event()
+        self.finished = anyio.Event()
 
     async def on_progress(self, progress: float, total: float | None, message: str | None) -> None:
         self.progress.append((progress, total, message))
@@ -191,9 +196,24 @@ class Call:
 
     def start(self, tg: TaskGroup, c: Client, tool: str, args: dict[str, Any]) -> None:
         async def run() -> None:
-            self.result = await c.call_tool(tool, args, progress_callback=self.on_progress)
+            try:
+                self.result = await c.call_tool(tool, args, progress_callback=self.on_progress)
+            finally:
+                self.finished.set()
 
         tg.start_soon(run)
+
+    async def page_opens(self, person: Person) -> None:
+        """Wait until the page is open in the browser; fail if the call ends first."""
+        async with anyio.create_task_group() as tg:
+
+            async def first(event: anyio.Event) -> None:
+                await event.wait()
+                tg.cancel_scope.cancel()
+
+            tg.start_soon(first, person.opened)
+            tg.start_soon(first, self.finished)
+        assert person.opened.is_set(), f"the call ended without opening the approval page: {self.result}"
 
     @property
     def done(self) -> CallToolResult:
@@ -228,7 +248,7 @@ async def test_approve_sends_exactly_once_and_the_audit_names_the_page(
         call = Call()
         async with anyio.create_task_group() as tg:
             call.start(tg, c, "send_quote", email_send(qid))
-            await person.opened.wait()
+            await call.page_opens(person)
             assert await person.page.inner_text("table.decision th >> nth=0") == "Action"
             title, message = await person.click("approve")
             assert title == "Approved", message
@@ -256,8 +276,8 @@ async def test_the_page_shows_the_preview_escaped_with_the_decision_rows_first(
         qid = await new_quote(c, lines=lines)
         call = Call()
         async with anyio.create_task_group() as tg:
-            call.start(tg, c, "send_quote", {"quote_id": qid})
-            await person.opened.wait()
+            call.start(tg, c, "send_quote", manual_send(qid))
+            await call.page_opens(person)
             page = person.page
             decision = await page.locator("table.decision th").all_inner_texts()
             assert decision[0] == "Action"
@@ -282,7 +302,7 @@ async def test_decline_sends_nothing_and_is_audited(
         call = Call()
         async with anyio.create_task_group() as tg:
             call.start(tg, c, "send_quote", email_send(qid))
-            await person.opened.wait()
+            await call.page_opens(person)
             title, _ = await person.click("decline")
             assert title == "Declined"
         declined = ok(call.done)
@@ -319,7 +339,7 @@ async def test_a_document_edited_while_the_page_is_open_is_refused(
         call = Call()
         async with anyio.create_task_group() as tg:
             call.start(tg, c, "send_quote", email_send(qid))
-            await person.opened.wait()
+            await call.page_opens(person)
             shown = await quote(sandbox, qid)
             body = {
                 "customerId": shown["customerId"],
@@ -345,7 +365,7 @@ async def test_cancelling_the_call_closes_the_page(
         call = Call()
         async with anyio.create_task_group() as tg:
             call.start(tg, c, "send_quote", email_send(qid))
-            await person.opened.wait()
+            await call.page_opens(person)
             tg.cancel_scope.cancel()
         assert call.result is None
         title, message = await person.click("approve")
@@ -365,7 +385,7 @@ async def test_progress_is_reported_while_the_page_waits(make_server: MakeServer
         call = Call()
         async with anyio.create_task_group() as tg:
             call.start(tg, c, "send_quote", email_send(qid))
-            await person.opened.wait()
+            await call.page_opens(person)
             await call.progressed.wait()
             await person.click("approve")
         assert ok(call.done)["outcome"] == "done"
@@ -384,7 +404,7 @@ async def test_forged_answers_are_refused_and_a_page_answers_once(
         call = Call()
         async with anyio.create_task_group() as tg:
             call.start(tg, c, "send_quote", email_send(qid))
-            await person.opened.wait()
+            await call.page_opens(person)
             url, origin = person.url, origin_of(person.url)
             csrf = await person.page.get_attribute("input[name=csrf]", "value")
             assert csrf
@@ -426,7 +446,7 @@ async def test_a_form_on_another_origin_cannot_answer(
         call = Call()
         async with anyio.create_task_group() as tg:
             call.start(tg, c, "send_quote", email_send(qid))
-            await person.opened.wait()
+            await call.page_opens(person)
             csrf = await person.page.get_attribute("input[name=csrf]", "value")
             attacker = await (await browser.new_context()).new_page()
             await attacker.set_content(
@@ -452,7 +472,7 @@ async def test_the_url_reaches_only_the_browser(
         call = Call()
         async with anyio.create_task_group() as tg:
             call.start(tg, c, "send_quote", email_send(qid))
-            await person.opened.wait()
+            await call.page_opens(person)
             await call.progressed.wait()
             await person.click("approve")
         result = call.done
@@ -480,8 +500,8 @@ async def test_auto_prefers_the_page_over_the_token_where_a_browser_opens(
         qid = await new_quote(c)
         call = Call()
         async with anyio.create_task_group() as tg:
-            call.start(tg, c, "send_quote", {"quote_id": qid})
-            await person.opened.wait()
+            call.start(tg, c, "send_quote", manual_send(qid))
+            await call.page_opens(person)
             await person.click("approve")
         done = ok(call.done)
     assert done["outcome"] == "done"
@@ -501,7 +521,7 @@ async def test_auto_asks_by_elicitation_first(make_server: MakeServer, audit_pat
 
     async with Client(make_server(opener, confirm=ConfirmMode.AUTO), elicitation_callback=approve) as c:
         qid = await new_quote(c)
-        assert ok(await c.call_tool("send_quote", {"quote_id": qid}))["outcome"] == "done"
+        assert ok(await c.call_tool("send_quote", manual_send(qid)))["outcome"] == "done"
     assert opened == []
     assert audit_lines(audit_path)[-1]["consent"] == "elicitation"
 
@@ -512,7 +532,7 @@ async def test_auto_without_a_browser_takes_the_token_and_the_audit_says_so(
 ) -> None:
     async with Client(make_server(confirm=ConfirmMode.AUTO)) as c:
         qid = await new_quote(c)
-        args = {"quote_id": qid}
+        args = manual_send(qid)
         first = ok(await c.call_tool("send_quote", args))
         assert first["outcome"] == "confirmation_required"
         done = ok(await c.call_tool("send_quote", args | {"confirmation_token": first["confirmation_token"]}))
@@ -530,8 +550,8 @@ async def test_page_mode_without_a_browser_fails_closed(
 ) -> None:
     async with Client(make_server()) as c:
         qid = await new_quote(c)
-        result = await c.call_tool("send_quote", {"quote_id": qid})
-        token = await c.call_tool("send_quote", {"quote_id": qid, "confirmation_token": "forged.token"})
+        result = await c.call_tool("send_quote", manual_send(qid))
+        token = await c.call_tool("send_quote", manual_send(qid) | {"confirmation_token": "forged.token"})
     assert result.is_error
     assert "LEDGERBEE_CONFIRM=page" in text_of(result)
     assert "Nothing was done" in text_of(result)
@@ -548,7 +568,7 @@ async def test_a_browser_that_does_not_open_is_a_refusal(
 
     async with Client(make_server(fails)) as c:
         qid = await new_quote(c)
-        result = await c.call_tool("send_quote", {"quote_id": qid})
+        result = await c.call_tool("send_quote", manual_send(qid))
     assert result.is_error
     assert "approval page could not be shown" in text_of(result)
     await assert_unsent(sandbox, qid)
@@ -563,8 +583,8 @@ async def test_one_server_serves_every_page_of_the_process(make_server: MakeServ
             person.opened = anyio.Event()
             call = Call()
             async with anyio.create_task_group() as tg:
-                call.start(tg, c, "send_quote", {"quote_id": qid})
-                await person.opened.wait()
+                call.start(tg, c, "send_quote", manual_send(qid))
+                await call.page_opens(person)
                 await person.click("decline")
             assert ok(call.done)["outcome"] == "declined"
     assert len(person.urls) == 2
