@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ledgerbee_mcp.sandbox.auth import principal_for
 from ledgerbee_mcp.sandbox.db import Database
 from ledgerbee_mcp.sandbox.errors import SandboxError, unauthorized
-from ledgerbee_mcp.sandbox.kinds import ORDER_CONFIRMATION, QUOTE
+from ledgerbee_mcp.sandbox.kinds import INVOICE, ORDER_CONFIRMATION, QUOTE
 from ledgerbee_mcp.sandbox.routes_catalog import catalog_routes
 from ledgerbee_mcp.sandbox.routes_control import control_routes
 from ledgerbee_mcp.sandbox.routes_documents import document_routes
@@ -124,6 +124,7 @@ def create_app(db: str | os.PathLike[str] = ":memory:", *, seed: bool = True) ->
             Route("/openapi.json", _openapi, methods=["GET"]),
             *document_routes(QUOTE),
             *document_routes(ORDER_CONFIRMATION),
+            *document_routes(INVOICE),
             *catalog_routes(),
             *control_routes(),
         ],

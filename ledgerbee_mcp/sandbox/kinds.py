@@ -28,6 +28,15 @@ class DocumentKind:
     type_field: bool = False
     # An order confirmation's PATCH body may set its stored status.
     patch_sets_status: bool = False
+    # Create (POST) and update (PATCH) are served. Invoices: the reference names "Create a draft invoice" but
+    # prints no body for it, so the sandbox makes invoices by conversion only and serves no invoice PATCH.
+    editable: bool = True
+    # Schema names as the reference pages print them (`PublicQuote`, ...); False: this project's own names.
+    published_schemas: bool = True
+    # `GET /{id}/delivery-status` is served (the reference lists it for invoices; its shape is this project's).
+    has_delivery_status: bool = False
+    # What a send's `deliveryType` other than Manual or Email is told.
+    delivery_refusal: str = "must be Manual or Email (there is no e-invoice delivery for this type)"
 
     def event_topic(self, action: Literal["sent", "converted"]) -> str:
         return f"{self.name}.{action}"
@@ -75,6 +84,11 @@ INVOICE = DocumentKind(
     number_start=10001,
     has_due_date=True,
     type_field=True,
+    editable=False,
+    published_schemas=False,
+    has_delivery_status=True,
+    # The quote page: "Sproom / e-invoice does not apply to quotes": for invoices it may, but no page says how.
+    delivery_refusal="must be Manual or Email (the sandbox does not emulate e-invoice delivery)",
 )
 
 KINDS: dict[KindName, DocumentKind] = {k.name: k for k in (QUOTE, ORDER_CONFIRMATION, INVOICE)}

@@ -36,14 +36,17 @@ from ledgerbee_mcp.sandbox.field_types import (
     choice,
     not_null,
 )
-from ledgerbee_mcp.sandbox.kinds import INVOICE, DocumentKind
+from ledgerbee_mcp.sandbox.kinds import DocumentKind
 
 __all__ = [
+    "DELIVERY_STATES",
+    "DELIVERY_TYPES",
     "Answer",
     "Body",
     "BodyMode",
     "convert_body",
     "convert_result",
+    "delivery_status",
     "document_answer",
     "document_body",
     "document_page",
@@ -55,6 +58,11 @@ __all__ = [
 
 BodyMode = Literal["create", "update", "override"]
 Fields = dict[str, Any]
+
+DELIVERY_TYPES = ("Email", "Manual")
+# A document's delivery as `GET /{id}/delivery-status` answers it (this project's shape): never sent, last sent
+# with Manual delivery, last sent by e-mail.
+DELIVERY_STATES = ("not_sent", "sent_manually", "emailed")
 
 
 class Answer(BaseModel):
@@ -87,10 +95,16 @@ def _stem(kind: DocumentKind) -> str:
 
 def _names(kind: DocumentKind) -> tuple[str, str, str, str]:
     """Schema names of (the document, a list item, a page, a line), as the reference pages name them."""
-    if kind is INVOICE:
-        return "Invoice", "InvoiceListItem", "InvoiceList", "InvoiceLine"
     stem = _stem(kind)
+    if not kind.published_schemas:
+        return stem, f"{stem}ListItem", f"{stem}List", f"{stem}Line"
     return f"Public{stem}", f"Public{stem}ListItem", f"PublicList{stem}sResponse", f"Public{stem}Line"
+
+
+def _body_name(kind: DocumentKind, action: str) -> str:
+    """A request body's schema name: `PublicSendQuote` as the pages print it, `SendInvoice` for this project's."""
+    name = f"{action}{_stem(kind)}"
+    return f"Public{name}" if kind.published_schemas else name
 
 
 def _field(annotation: Any, description: str, **extra: Any) -> tuple[Any, Any]:
@@ -194,9 +208,22 @@ def document_page(kind: DocumentKind) -> type[Answer]:
 
 
 @functools.cache
+def delivery_status(kind: DocumentKind) -> type[Answer]:
+    """`GET /{id}/delivery-status` (this project's shape): how the document was last sent, from that send."""
+    fields: Fields = {
+        f"{kind.name}Id": _field(Uuid, f"The {kind.label.lower()}"),
+        "status": _field(choice(DELIVERY_STATES), "not_sent; sent_manually or emailed: how the last send delivered"),
+        "deliveryType": _field(choice(DELIVERY_TYPES) | None, "deliveryType of the last send; null until sent"),
+        "recipientEmail": _field(Text | None, "Who the last send e-mailed; null unless it was an Email send"),
+        "sentAt": _field(Timestamp | None, "When it was last sent (the document's sentAt)"),
+    }
+    return create_model(f"{_stem(kind)}DeliveryStatus", __base__=Answer, **fields)
+
+
+@functools.cache
 def convert_result(kind: DocumentKind) -> type[Answer]:
     return create_model(
-        f"PublicConvert{_stem(kind)}Result",
+        _body_name(kind, "Convert") + "Result",
         __base__=Answer,
         targetType=_field(choice(kind.convert_targets), "Type produced"),
         targetId=_field(Uuid, "The produced (draft) document"),
@@ -210,7 +237,7 @@ def convert_result(kind: DocumentKind) -> type[Answer]:
 def line_body(kind: DocumentKind) -> type[Body]:
     """A request line; which combinations a line needs (a text line, a line without price) are rules."""
     return create_model(
-        f"PublicCreate{_stem(kind)}Line",
+        _body_name(kind, "Create") + "Line",
         __base__=Body,
         priceId=_field(
             Uuid | None, "An active product price; fills description, unit price, VAT rate, line type", default=None
@@ -261,20 +288,17 @@ def _body_fields(kind: DocumentKind, mode: BodyMode) -> Fields:
 
 @functools.cache
 def document_body(kind: DocumentKind, mode: BodyMode) -> type[Body]:
-    stem = _stem(kind)
-    name = {
-        "create": f"PublicCreate{stem}",
-        "update": f"PublicUpdate{stem}",
-        "override": f"PublicConvert{stem}Document",
-    }
-    return create_model(name[mode], __base__=Body, **_body_fields(kind, mode))
+    name = {"create": _body_name(kind, "Create"), "update": _body_name(kind, "Update")}
+    return create_model(
+        name.get(mode, _body_name(kind, "Convert") + "Document"), __base__=Body, **_body_fields(kind, mode)
+    )
 
 
 @functools.cache
 def send_body(kind: DocumentKind) -> type[Body]:
-    delivery = choice(("Email", "Manual"), "must be Manual or Email (there is no e-invoice delivery for this type)")
+    delivery = choice(DELIVERY_TYPES, kind.delivery_refusal)
     return create_model(
-        f"PublicSend{_stem(kind)}",
+        _body_name(kind, "Send"),
         __base__=Body,
         deliveryType=_field(delivery | None, "Email sends the PDF; Manual (the default) only marks sent", default=None),
         recipientEmail=_field(Email | None, "Recipient override for Email delivery", default=None),
@@ -286,7 +310,7 @@ def convert_body(kind: DocumentKind) -> type[Body]:
     targets = kind.convert_targets
     target = choice(targets, f"a {kind.label.lower()} converts to {' or '.join(targets)}")
     return create_model(
-        f"PublicConvert{_stem(kind)}",
+        _body_name(kind, "Convert"),
         __base__=Body,
         target=_field(Annotated[target, not_null("is required")], "Type to produce"),
         document=_field(

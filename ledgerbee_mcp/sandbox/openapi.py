@@ -123,15 +123,15 @@ def _document_models(kind: DocumentKind) -> list[tuple[type[BaseModel], JsonSche
         models.document_page(kind),
         models.document_record(kind),
     ]
-    bodies: list[type[BaseModel]] = []
+    bodies: list[type[BaseModel]] = [models.send_body(kind)]
+    if kind.editable:
+        bodies += [models.document_body(kind, "create"), models.document_body(kind, "update")]
     if kind.convert_targets:
         answers.append(models.convert_result(kind))
-        bodies += [
-            models.document_body(kind, "create"),
-            models.document_body(kind, "update"),
-            models.send_body(kind),
-            models.convert_body(kind),
-        ]
+        bodies.append(models.convert_body(kind))
+    if kind.has_delivery_status:
+        answers.append(models.delivery_status(kind))
+
     def pair(model: type[BaseModel], mode: JsonSchemaMode) -> tuple[type[BaseModel], JsonSchemaMode]:
         return model, mode
 
@@ -240,7 +240,7 @@ def _stem(kind: DocumentKind) -> str:
 
 
 def _read_paths(kind: DocumentKind) -> Json:
-    """List, get and PDF: what every document kind serves (invoices serve only these)."""
+    """List, get and PDF: what every document kind serves."""
     stem, noun, base = _stem(kind), kind.label.lower(), f"/v1/{kind.path}"
     full, page = _name(models.document_answer(kind, lines=True)), _name(models.document_page(kind))
     idp = _path_id(noun)
@@ -281,27 +281,29 @@ def _read_paths(kind: DocumentKind) -> Json:
 
 
 def _document_paths(kind: DocumentKind) -> Json:
+    """The reads and the send, plus what the kind has: create and update, convert, the delivery status."""
     stem, noun, base, scope = _stem(kind), kind.label.lower(), f"/v1/{kind.path}", kind.write_scope
     one = _ref(_name(models.document_answer(kind, lines=True)))
     idp = (_path_id(noun),)
     paths = _read_paths(kind)
-    paths[base]["post"] = _operation(
-        f"create{stem}",
-        f"Create a draft {noun}",
-        kind.label,
-        scope,
-        {"201": _answer("Created", one)},
-        body=_name(models.document_body(kind, "create")),
-    )
-    paths[f"{base}/{{id}}"]["patch"] = _operation(
-        f"update{stem}",
-        f"Replace a {noun}'s fields and lines",
-        kind.label,
-        scope,
-        {"200": _answer("Updated", one)},
-        params=idp,
-        body=_name(models.document_body(kind, "update")),
-    )
+    if kind.editable:
+        paths[base]["post"] = _operation(
+            f"create{stem}",
+            f"Create a draft {noun}",
+            kind.label,
+            scope,
+            {"201": _answer("Created", one)},
+            body=_name(models.document_body(kind, "create")),
+        )
+        paths[f"{base}/{{id}}"]["patch"] = _operation(
+            f"update{stem}",
+            f"Replace a {noun}'s fields and lines",
+            kind.label,
+            scope,
+            {"200": _answer("Updated", one)},
+            params=idp,
+            body=_name(models.document_body(kind, "update")),
+        )
     paths[f"{base}/{{id}}/send"] = {
         "post": _operation(
             f"send{stem}",
@@ -313,17 +315,30 @@ def _document_paths(kind: DocumentKind) -> Json:
             body=_name(models.send_body(kind)),
         )
     }
-    paths[f"{base}/{{id}}/convert"] = {
-        "post": _operation(
-            f"convert{stem}",
-            f"Convert a {noun}",
-            kind.label,
-            scope,
-            {"200": _answer("The produced document", _ref(_name(models.convert_result(kind))))},
-            params=idp,
-            body=_name(models.convert_body(kind)),
-        )
-    }
+    if kind.convert_targets:
+        paths[f"{base}/{{id}}/convert"] = {
+            "post": _operation(
+                f"convert{stem}",
+                f"Convert a {noun}",
+                kind.label,
+                scope,
+                {"200": _answer("The produced document", _ref(_name(models.convert_result(kind))))},
+                params=idp,
+                body=_name(models.convert_body(kind)),
+            )
+        }
+    if kind.has_delivery_status:
+        status = _ref(_name(models.delivery_status(kind)))
+        paths[f"{base}/{{id}}/delivery-status"] = {
+            "get": _operation(
+                f"get{stem}DeliveryStatus",
+                f"Get the delivery status of a {noun} (its last send)",
+                kind.label,
+                kind.read_scope,
+                {"200": _answer("How it was last sent", status)},
+                params=idp,
+            )
+        }
     return paths
 
 
@@ -423,7 +438,6 @@ def _catalog_paths() -> Json:
         "/v1/product-prices/{id}": read(
             "getProductPrice", "Get a product price", "Products", products, "Price", (_path_id("product price"),)
         ),
-        **_read_paths(INVOICE),
     }
 
 
@@ -462,7 +476,7 @@ def _control_schemas() -> Json:
         "SandboxEvent": _object(
             {
                 "id": _uuid("Event id"),
-                "topic": _str("Webhook topic", examples=["quote.sent", "quote.converted"]),
+                "topic": _str("Webhook topic", examples=["quote.sent", "quote.converted", "invoice.sent"]),
                 "documentType": document_type,
                 "documentId": _uuid("Document concerned"),
                 "createdAt": _timestamp("When it happened"),
@@ -590,7 +604,7 @@ def build_openapi() -> dict[str, Any]:
     """The OpenAPI 3.1 document; rebuilt on each call (it is small), so callers may mutate their copy."""
     schemas: Json = _document_schemas()
     paths: Json = {}
-    for kind in (QUOTE, ORDER_CONFIRMATION):
+    for kind in (QUOTE, ORDER_CONFIRMATION, INVOICE):
         paths |= _document_paths(kind)
     schemas |= _catalog_schemas() | _control_schemas()
     paths |= _catalog_paths() | _control_paths()

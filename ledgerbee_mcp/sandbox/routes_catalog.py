@@ -1,4 +1,4 @@
-"""HTTP routes of the supporting reads: customers, contacts, products, prices, invoices.
+"""HTTP routes of the supporting reads: customers, contacts, products, prices (invoices: routes_documents).
 
 Their shapes are this project's own (docs/api-contract.md, "Supporting reads"), kept in shapes.py.
 """
@@ -13,8 +13,6 @@ from starlette.routing import Route
 
 from ledgerbee_mcp.sandbox import catalog
 from ledgerbee_mcp.sandbox.errors import not_found
-from ledgerbee_mcp.sandbox.kinds import INVOICE
-from ledgerbee_mcp.sandbox.routes_documents import read_routes
 from ledgerbee_mcp.sandbox.shapes import Json, contact_json, customer_json, page_json, price_json, product_json
 from ledgerbee_mcp.sandbox.validation import page_query, path_id
 from ledgerbee_mcp.sandbox.web import caller, database, json_response
@@ -98,5 +96,4 @@ def catalog_routes() -> list[Route]:
         Route("/v1/customers/{id}/contacts", list_contacts, methods=["GET"]),
         Route("/v1/products", list_products, methods=["GET"]),
         Route("/v1/product-prices/{id}", get_price, methods=["GET"]),
-        *read_routes(INVOICE),
     ]

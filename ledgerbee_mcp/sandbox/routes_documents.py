@@ -1,4 +1,8 @@
-"""HTTP routes of quotes and order confirmations (and the invoice reads), written once per document kind.
+"""HTTP routes of quotes, order confirmations and invoices, written once per document kind.
+
+Which routes a kind has follows from `kinds.DocumentKind`: every kind is listed, read, rendered and sent;
+create and update where `editable`, convert where it has `convert_targets`, the delivery status where
+`has_delivery_status`.
 
 Each handler checks the caller (401, then 403), the path id's format (400), then runs its database work in
 one transaction in a worker thread, where existence (404), the document's state (a converted document is
@@ -20,11 +24,17 @@ from ledgerbee_mcp.sandbox import rules, store
 from ledgerbee_mcp.sandbox.errors import FieldError, SandboxError, validation_error
 from ledgerbee_mcp.sandbox.kinds import DocumentKind
 from ledgerbee_mcp.sandbox.rendering import PdfSource, pdf_source, render
-from ledgerbee_mcp.sandbox.shapes import Json, convert_result_json, document_json, document_page_json
+from ledgerbee_mcp.sandbox.shapes import (
+    Json,
+    convert_result_json,
+    delivery_status_json,
+    document_json,
+    document_page_json,
+)
 from ledgerbee_mcp.sandbox.validation import json_body, list_query, path_id
 from ledgerbee_mcp.sandbox.web import caller, database, json_response
 
-__all__ = ["document_routes", "read_routes"]
+__all__ = ["document_routes", "read_routes", "send_routes"]
 
 # A send retries when the document changed between allocating its number and marking it sent (its PDF
 # would be stale); more than a few rounds means something keeps rewriting it, and the caller should know.
@@ -91,29 +101,9 @@ def read_routes(kind: DocumentKind) -> list[Route]:
     ]
 
 
-def document_routes(kind: DocumentKind) -> list[Route]:
-    """Every /v1 route of a quote-like kind: the reads plus create, update, send and convert."""
+def send_routes(kind: DocumentKind) -> list[Route]:
+    """`POST /{id}/send` (every kind) and, where the kind has one, `GET /{id}/delivery-status`."""
     base = f"/v1/{kind.path}"
-
-    async def create_document(request: Request) -> Response:
-        principal = caller(request, kind.write_scope)
-        raw = await request.body()
-
-        def work(conn: sqlite3.Connection) -> Json:
-            return _full(conn, rules.create_document(conn, principal.tenant_id, kind, json_body(raw)))
-
-        return json_response(await database(request).awrite(work), status_code=201)
-
-    async def update_document(request: Request) -> Response:
-        principal = caller(request, kind.write_scope)
-        doc_id = path_id(request.path_params["id"])
-        raw = await request.body()
-
-        def work(conn: sqlite3.Connection) -> Json:
-            doc = rules.require_document(conn, principal.tenant_id, kind, doc_id)
-            return _full(conn, rules.update_document(conn, kind, doc, json_body(raw)))
-
-        return json_response(await database(request).awrite(work))
 
     async def send_document(request: Request) -> Response:
         principal = caller(request, kind.write_scope)
@@ -150,6 +140,46 @@ def document_routes(kind: DocumentKind) -> list[Route]:
             code="SANDBOX_CONCURRENT_MODIFICATION",
         )
 
+    async def delivery_status(request: Request) -> Response:
+        principal = caller(request, kind.read_scope)
+        doc_id = path_id(request.path_params["id"])
+
+        def work(conn: sqlite3.Connection) -> Json:
+            doc = rules.require_document(conn, principal.tenant_id, kind, doc_id)
+            return delivery_status_json(kind, doc.id, rules.last_delivery(conn, kind, doc))
+
+        return json_response(await database(request).aread(work))
+
+    routes = [Route(f"{base}/{{id}}/send", send_document, methods=["POST"])]
+    if kind.has_delivery_status:
+        routes.append(Route(f"{base}/{{id}}/delivery-status", delivery_status, methods=["GET"]))
+    return routes
+
+
+def document_routes(kind: DocumentKind) -> list[Route]:
+    """Every /v1 route of a kind: the reads and the send, plus what its kind has (create/update, convert)."""
+    base = f"/v1/{kind.path}"
+
+    async def create_document(request: Request) -> Response:
+        principal = caller(request, kind.write_scope)
+        raw = await request.body()
+
+        def work(conn: sqlite3.Connection) -> Json:
+            return _full(conn, rules.create_document(conn, principal.tenant_id, kind, json_body(raw)))
+
+        return json_response(await database(request).awrite(work), status_code=201)
+
+    async def update_document(request: Request) -> Response:
+        principal = caller(request, kind.write_scope)
+        doc_id = path_id(request.path_params["id"])
+        raw = await request.body()
+
+        def work(conn: sqlite3.Connection) -> Json:
+            doc = rules.require_document(conn, principal.tenant_id, kind, doc_id)
+            return _full(conn, rules.update_document(conn, kind, doc, json_body(raw)))
+
+        return json_response(await database(request).awrite(work))
+
     async def convert_document(request: Request) -> Response:
         principal = caller(request, kind.write_scope)
         doc_id = path_id(request.path_params["id"])
@@ -162,10 +192,12 @@ def document_routes(kind: DocumentKind) -> list[Route]:
 
         return json_response(await database(request).awrite(work))
 
-    return [
-        *read_routes(kind),
-        Route(base, create_document, methods=["POST"]),
-        Route(f"{base}/{{id}}", update_document, methods=["PATCH"]),
-        Route(f"{base}/{{id}}/send", send_document, methods=["POST"]),
-        Route(f"{base}/{{id}}/convert", convert_document, methods=["POST"]),
-    ]
+    routes = [*read_routes(kind), *send_routes(kind)]
+    if kind.editable:
+        routes += [
+            Route(base, create_document, methods=["POST"]),
+            Route(f"{base}/{{id}}", update_document, methods=["PATCH"]),
+        ]
+    if kind.convert_targets:
+        routes.append(Route(f"{base}/{{id}}/convert", convert_document, methods=["POST"]))
+    return routes

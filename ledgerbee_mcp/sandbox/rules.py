@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import sqlite3
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, cast
 
 from ledgerbee_mcp.sandbox import catalog, store
 from ledgerbee_mcp.sandbox.clock import now_iso
@@ -31,11 +32,13 @@ __all__ = [
     "CONVERT_REQUIRES_SENT",
     "LOCKED_CONVERTED",
     "MISSING_RECIPIENT",
+    "Delivery",
     "SendPlan",
     "convert_document",
     "create_document",
     "decide_quote",
     "finish_send",
+    "last_delivery",
     "prepare_send",
     "require_document",
     "resolve_recipient",
@@ -336,6 +339,32 @@ def _event(
             payload=dumps(payload).decode(),
         ),
     )
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """How a document was last sent (`GET /{id}/delivery-status`)."""
+
+    status: Literal["not_sent", "sent_manually", "emailed"]
+    delivery_type: Literal["Manual", "Email"] | None
+    recipient_email: str | None
+    sent_at: str | None
+
+
+def last_delivery(conn: sqlite3.Connection, kind: DocumentKind, doc: DocumentRecord) -> Delivery:
+    """From the `{kind}.sent` event the document's last send published (every send publishes one).
+
+    A sent document without such an event was never e-mailed (only `bulk` inserts those): Manual.
+    """
+    if doc.sent_at is None:
+        return Delivery("not_sent", None, None, None)
+    event = store.last_event(conn, doc.tenant_id, doc.id, kind.event_topic("sent"))
+    raw: object = {} if event is None else json.loads(event.payload)
+    payload = cast("dict[str, object]", raw) if isinstance(raw, dict) else {}
+    recipient = payload.get("recipientEmail")
+    if payload.get("deliveryType") == "Email" and isinstance(recipient, str):
+        return Delivery("emailed", "Email", recipient, doc.sent_at)
+    return Delivery("sent_manually", "Manual", None, doc.sent_at)
 
 
 def _require_convertible(kind: DocumentKind, doc: DocumentRecord) -> None:

@@ -19,18 +19,21 @@ from ledgerbee_mcp.sandbox.kinds import KINDS, DocumentKind
 from ledgerbee_mcp.sandbox.models import (
     Answer,
     convert_result,
+    delivery_status,
     document_answer,
     document_page,
     document_record,
     nested_model,
 )
 from ledgerbee_mcp.sandbox.money import format_money
+from ledgerbee_mcp.sandbox.rules import Delivery
 from ledgerbee_mcp.sandbox.store import DocumentRecord, EventRecord, LineRecord, OutboxRecord
 
 __all__ = [
     "contact_json",
     "convert_result_json",
     "customer_json",
+    "delivery_status_json",
     "document_json",
     "document_page_json",
     "event_json",
@@ -126,6 +129,18 @@ def document_page_json(kind: DocumentKind, docs: Sequence[DocumentRecord], total
 
 def convert_result_json(kind: DocumentKind, target: DocumentRecord) -> Json:
     return _answer(convert_result(kind), {"targetType": target.kind, "targetId": target.id})
+
+
+def delivery_status_json(kind: DocumentKind, doc_id: str, delivery: Delivery) -> Json:
+    """`GET /{id}/delivery-status`: how the document was last sent (this project's shape)."""
+    values: Json = {
+        f"{kind.name}Id": doc_id,
+        "status": delivery.status,
+        "deliveryType": delivery.delivery_type,
+        "recipientEmail": delivery.recipient_email,
+        "sentAt": delivery.sent_at,
+    }
+    return _answer(delivery_status(kind), values)
 
 
 def page_json(data: Sequence[Json], total: int, page: int, limit: int) -> Json:

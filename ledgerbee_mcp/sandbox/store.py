@@ -28,6 +28,7 @@ __all__ = [
     "get_document",
     "get_lines",
     "insert_document",
+    "last_event",
     "list_documents",
     "list_events",
     "list_outbox",
@@ -291,3 +292,13 @@ def list_events(conn: sqlite3.Connection, tenant_id: str) -> list[EventRecord]:
         (tenant_id,),
     ).fetchall()
     return [EventRecord(*r) for r in rows]
+
+
+def last_event(conn: sqlite3.Connection, tenant_id: str, document_id: str, topic: str) -> EventRecord | None:
+    """The newest event of `topic` about one document, or None."""
+    row = conn.execute(
+        "SELECT id, topic, document_type, document_id, created_at, payload FROM events"
+        " WHERE tenant_id = ? AND document_id = ? AND topic = ? ORDER BY seq DESC LIMIT 1",
+        (tenant_id, document_id, topic),
+    ).fetchone()
+    return None if row is None else EventRecord(*row)

@@ -88,3 +88,13 @@ def assert_error(response: httpx.Response, status: int, code: str | None = None)
 def error_fields(response: httpx.Response) -> list[str]:
     body = assert_error(response, 400, "VALIDATION_ERROR")
     return [e["field"] for e in body["errors"]]
+
+
+async def draft_invoice(client: httpx.AsyncClient, **overrides: Any) -> dict[str, Any]:
+    """A draft invoice, made the one way the sandbox makes invoices: a sent quote converted into one."""
+    quote = await created_and_sent(client, "quote", **overrides)
+    response = await convert(client, "quote", quote["id"], target="invoice")
+    assert response.status_code == 200, response.text
+    invoice = await client.get(f"/v1/invoices/{response.json()['targetId']}")
+    assert invoice.status_code == 200, invoice.text
+    return invoice.json()

@@ -183,6 +183,33 @@ def test_documents_cover_the_published_operations(spec: dict[str, Any]) -> None:
             assert name in spec["components"]["schemas"], name
 
 
+def test_invoices_are_described_with_their_send_and_delivery_status(spec: dict[str, Any]) -> None:
+    paths, schemas = spec["paths"], spec["components"]["schemas"]
+
+    assert set(paths["/v1/invoices"]) == {"get"}
+    assert set(paths["/v1/invoices/{id}"]) == {"get"}
+    assert "/v1/invoices/{id}/convert" not in paths
+    send = paths["/v1/invoices/{id}/send"]["post"]
+    assert send["security"][0]["apiKey"] == ["invoices-write"]
+    assert send["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/SendInvoice"}
+    assert send["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Invoice"
+    }
+    status = paths["/v1/invoices/{id}/delivery-status"]["get"]
+    assert status["security"][0]["apiKey"] == ["invoices-read"]
+    assert "/v1/quotes/{id}/delivery-status" not in paths
+    delivery = schemas["InvoiceDeliveryStatus"]
+    assert list(delivery["properties"]) == ["invoiceId", "status", "deliveryType", "recipientEmail", "sentAt"]
+    assert set(delivery["required"]) == set(delivery["properties"])
+    assert delivery["properties"]["status"]["enum"] == ["not_sent", "sent_manually", "emailed"]
+    assert delivery["properties"]["deliveryType"]["enum"] == ["Email", "Manual", None]
+    assert schemas["SendInvoice"]["properties"]["deliveryType"]["enum"] == ["Email", "Manual", None]
+    assert "PublicSendInvoice" not in schemas
+    params = {p["name"]: p["schema"] for p in paths["/v1/invoices"]["get"]["parameters"]}
+    assert params["status"]["enum"] == ["draft", "sent"]
+    assert params["sortBy"]["enum"] == ["date", "documentNumber", "amount", "status"]
+
+
 def test_list_parameters_carry_enums_and_bounds(spec: dict[str, Any]) -> None:
     params = {p["name"]: p["schema"] for p in spec["paths"]["/v1/quotes"]["get"]["parameters"]}
 
@@ -367,6 +394,13 @@ async def test_served_answers_match_their_described_schemas(spec: dict[str, Any]
         _check(spec, "/v1/order-confirmations/{id}", "get", await client.get(f"/v1/order-confirmations/{oc_id}"))
         _check(spec, "/v1/invoices", "get", await client.get("/v1/invoices"))
         _check(spec, "/v1/invoices/{id}", "get", await client.get(f"/v1/invoices/{invoice_id}"))
+        status_path = "/v1/invoices/{id}/delivery-status"
+        _check(spec, status_path, "get", await client.get(f"/v1/invoices/{invoice_id}/delivery-status"))
+        invoice_send = await client.post(
+            f"/v1/invoices/{invoice_id}/send", json={"deliveryType": "Email", "recipientEmail": "ap@b.dk"}
+        )
+        _check(spec, "/v1/invoices/{id}/send", "post", invoice_send)
+        _check(spec, status_path, "get", await client.get(f"/v1/invoices/{invoice_id}/delivery-status"))
         for segment, doc_id in (("quotes", qid), ("order-confirmations", oc_id), ("invoices", invoice_id)):
             stored = await client.get(f"/_sandbox/documents/{segment}/{doc_id}")
             _check(spec, "/_sandbox/documents/{kind}/{id}", "get", stored)
