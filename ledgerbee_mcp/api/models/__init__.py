@@ -8,6 +8,9 @@ from ledgerbee_mcp.api.models.common import (
     DocumentCommon,
     DocumentInputCommon,
     DocumentType,
+    InvoiceDeliveryState,
+    InvoiceDisplayStatus,
+    InvoiceSortBy,
     InvoiceStatus,
     Line,
     LineInput,
@@ -31,7 +34,7 @@ from ledgerbee_mcp.api.models.common import (
     VatRate,
 )
 from ledgerbee_mcp.api.models.customers import Address, Contact, Customer, CustomerList, DataEnvelope
-from ledgerbee_mcp.api.models.invoices import Invoice, InvoiceList, InvoiceListItem
+from ledgerbee_mcp.api.models.invoices import Invoice, InvoiceDeliveryStatus, InvoiceList, InvoiceListItem
 from ledgerbee_mcp.api.models.order_confirmations import (
     OrderConfirmation,
     OrderConfirmationCreate,
@@ -56,8 +59,12 @@ __all__ = [
     "DocumentInputCommon",
     "DocumentType",
     "Invoice",
+    "InvoiceDeliveryState",
+    "InvoiceDeliveryStatus",
+    "InvoiceDisplayStatus",
     "InvoiceList",
     "InvoiceListItem",
+    "InvoiceSortBy",
     "InvoiceStatus",
     "Line",
     "LineInput",

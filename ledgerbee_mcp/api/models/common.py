@@ -20,11 +20,16 @@ __all__ = [
     "DocumentCommon",
     "DocumentInputCommon",
     "DocumentType",
+    "InvoiceDeliveryState",
+    "InvoiceDisplayStatus",
+    "InvoiceSortBy",
     "InvoiceStatus",
     "Line",
     "LineInput",
     "LineType",
     "Money",
+    "OpenDeliveryType",
+    "OpenInvoiceDeliveryState",
     "OpenInvoiceStatus",
     "OpenLineType",
     "OpenOrderConfirmationDisplayStatus",
@@ -155,6 +160,24 @@ class InvoiceStatus(StrEnum):
     SENT = "sent"
 
 
+class InvoiceDisplayStatus(StrEnum):
+    """An invoice's status as the list filter takes it (the sandbox derives no further state for invoices)."""
+
+    DRAFT = "draft"
+    SENT = "sent"
+
+
+class InvoiceDeliveryState(StrEnum):
+    """How an invoice was delivered, as `GET /v1/invoices/{id}/delivery-status` reports it (this project's shape)."""
+
+    NOT_SENT = "not_sent"
+    """Never sent."""
+    SENT_MANUALLY = "sent_manually"
+    """Last sent with `Manual` delivery: numbered and marked sent, nothing e-mailed."""
+    EMAILED = "emailed"
+    """Last sent with `Email` delivery, to `recipient_email`."""
+
+
 class DocumentType(StrEnum):
     """The kind of a sales document (`type` of a document, `targetType` of a conversion)."""
 
@@ -211,6 +234,15 @@ class OrderConfirmationSortBy(StrEnum):
     STATUS = "status"
 
 
+class InvoiceSortBy(StrEnum):
+    """Fields an invoice list can be sorted by (as for order confirmations: no `validUntil`)."""
+
+    DATE = "date"
+    DOCUMENT_NUMBER = "documentNumber"
+    AMOUNT = "amount"
+    STATUS = "status"
+
+
 class LineType(StrEnum):
     """What a document line bills."""
 
@@ -236,6 +268,8 @@ OpenQuoteDisplayStatus = Annotated[QuoteDisplayStatus | str, _OPEN, OPEN_ENUM]
 OpenOrderConfirmationStatus = Annotated[OrderConfirmationStatus | str, _OPEN, OPEN_ENUM]
 OpenOrderConfirmationDisplayStatus = Annotated[OrderConfirmationDisplayStatus | str, _OPEN, OPEN_ENUM]
 OpenInvoiceStatus = Annotated[InvoiceStatus | str, _OPEN, OPEN_ENUM]
+OpenInvoiceDeliveryState = Annotated[InvoiceDeliveryState | str, _OPEN, OPEN_ENUM]
+OpenDeliveryType = Annotated[DeliveryType | str, _OPEN, OPEN_ENUM]
 OpenLineType = Annotated[LineType | str, _OPEN, OPEN_ENUM]
 OpenPriceStatus = Annotated[PriceStatus | str, _OPEN, OPEN_ENUM]
 

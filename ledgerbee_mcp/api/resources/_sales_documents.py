@@ -1,4 +1,7 @@
-"""The one implementation behind quotes and order confirmations (their endpoints are the same shape)."""
+"""The one implementation behind quotes, order confirmations and invoices (their endpoints are the same shape).
+
+`DocumentResource` lists, reads, renders and sends; `SalesDocumentResource` adds create, update and convert.
+"""
 
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ from ledgerbee_mcp.api.models.common import (
 )
 from ledgerbee_mcp.api.resources._base import Resource, check_page, iterate_pages, query
 
-__all__ = ["SalesDocumentResource"]
+__all__ = ["DocumentResource", "SalesDocumentResource"]
 
 DocT = TypeVar("DocT", bound=DocumentCommon)
 ItemT = TypeVar("ItemT", bound=DocumentCommon)
@@ -33,19 +36,29 @@ StatusT = TypeVar("StatusT", bound=StrEnum)
 SortT = TypeVar("SortT", bound=StrEnum)
 
 
-class SalesDocumentResource(Resource, Generic[DocT, ItemT, CreateT, UpdateT, StatusT, SortT]):
-    """List, read, create, update, send, convert and render one kind of sales document."""
+class DocumentResource(Resource, Generic[DocT, ItemT, StatusT, SortT]):
+    """List, read, render and send one kind of document."""
 
     _doc_model: type[DocT]
     _page_model: type[Page[ItemT]]
     _noun: str
 
-    def __init__(self, core: HttpCore, *, path: str, doc_model: type[DocT], page_model: type[Page[ItemT]], noun: str):
+    def __init__(
+        self,
+        core: HttpCore,
+        *,
+        path: str,
+        doc_model: type[DocT],
+        page_model: type[Page[ItemT]],
+        noun: str,
+        article: str = "a",
+    ):
         super().__init__(core)
         self._path = path
         self._doc_model = doc_model
         self._page_model = page_model
         self._noun = noun
+        self._article = article
 
     async def list(
         self,
@@ -98,8 +111,39 @@ class SalesDocumentResource(Resource, Generic[DocT, ItemT, CreateT, UpdateT, Sta
     async def _get(self, document_id: str) -> DocT:
         """The document with its lines."""
         return await self._core.get_model(
-            self._item_path(document_id, what=f"{self._noun} id"), self._doc_model, expected=f"a {self._noun}"
+            self._item_path(document_id, what=f"{self._noun} id"),
+            self._doc_model,
+            expected=f"{self._article} {self._noun}",
         )
+
+    async def _send(
+        self,
+        document_id: str,
+        *,
+        delivery_type: DeliveryType = DeliveryType.MANUAL,
+        recipient_email: str | None = None,
+    ) -> DocT:
+        """Allocate the number (first send), render, e-mail for `EMAIL`, mark sent. Never retried."""
+        body = SendRequest(delivery_type=delivery_type, recipient_email=recipient_email)
+        return await self._core.unsafe_write(
+            self._item_path(document_id, "send", what=f"{self._noun} id"),
+            _dump(body),
+            self._doc_model,
+            expected=f"the sent {self._noun}",
+            action="send",
+            document_id=document_id,
+        )
+
+    async def _pdf(self, document_id: str, *, draft: bool = False) -> bytes:
+        """The rendered PDF; `draft=True` asks for the watermarked preview."""
+        params = query(draft="true") if draft else None
+        return await self._core.get_pdf(self._item_path(document_id, "pdf", what=f"{self._noun} id"), params=params)
+
+
+class SalesDocumentResource(
+    DocumentResource[DocT, ItemT, StatusT, SortT], Generic[DocT, ItemT, CreateT, UpdateT, StatusT, SortT]
+):
+    """List, read, create, update, send, convert and render one kind of sales document."""
 
     async def create(self, body: CreateT) -> DocT:
         """Create a draft. Not retried: a failure after it went out raises `OutcomeUnknown`."""
@@ -120,24 +164,6 @@ class SalesDocumentResource(Resource, Generic[DocT, ItemT, CreateT, UpdateT, Sta
             _dump(body),
             self._doc_model,
             expected=f"the updated {self._noun}",
-        )
-
-    async def _send(
-        self,
-        document_id: str,
-        *,
-        delivery_type: DeliveryType = DeliveryType.MANUAL,
-        recipient_email: str | None = None,
-    ) -> DocT:
-        """Allocate the number (first send), render, e-mail for `EMAIL`, mark sent. Never retried."""
-        body = SendRequest(delivery_type=delivery_type, recipient_email=recipient_email)
-        return await self._core.unsafe_write(
-            self._item_path(document_id, "send", what=f"{self._noun} id"),
-            _dump(body),
-            self._doc_model,
-            expected=f"the sent {self._noun}",
-            action="send",
-            document_id=document_id,
         )
 
     async def _convert(
@@ -162,11 +188,6 @@ class SalesDocumentResource(Resource, Generic[DocT, ItemT, CreateT, UpdateT, Sta
             action="convert",
             document_id=document_id,
         )
-
-    async def _pdf(self, document_id: str, *, draft: bool = False) -> bytes:
-        """The rendered PDF; `draft=True` asks for the watermarked preview."""
-        params = query(draft="true") if draft else None
-        return await self._core.get_pdf(self._item_path(document_id, "pdf", what=f"{self._noun} id"), params=params)
 
 
 def _dump(body: RequestModel) -> dict[str, object]:

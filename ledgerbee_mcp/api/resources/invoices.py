@@ -1,57 +1,56 @@
-"""`client.invoices`: `/v1/invoices` (read-only here)."""
+"""`client.invoices`: `/v1/invoices` (list, get, PDF, send, delivery status; shapes defined by this project)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-from ledgerbee_mcp.api.models.common import InvoiceStatus, Page
-from ledgerbee_mcp.api.models.invoices import Invoice, InvoiceListItem
-from ledgerbee_mcp.api.resources._base import Resource, check_page, iterate_pages, query
+from ledgerbee_mcp.api._http import HttpCore
+from ledgerbee_mcp.api.models.common import DeliveryType, InvoiceDisplayStatus, InvoiceSortBy, InvoiceStatus, Page
+from ledgerbee_mcp.api.models.invoices import Invoice, InvoiceDeliveryStatus, InvoiceListItem
+from ledgerbee_mcp.api.resources._sales_documents import DocumentResource
 
 __all__ = ["InvoicesResource"]
 
 
-class InvoicesResource(Resource):
-    """Invoices: what a conversion ultimately produces."""
+class InvoicesResource(
+    DocumentResource[Invoice, InvoiceListItem, InvoiceDisplayStatus | InvoiceStatus, InvoiceSortBy]
+):
+    """Invoices: what a conversion ultimately produces; sent like a quote.
+
+    The list's `status` filter takes `InvoiceDisplayStatus` (or the same values as `InvoiceStatus`).
+    """
 
     _path = "/v1/invoices"
 
-    async def list(
-        self,
-        *,
-        status: InvoiceStatus | None = None,
-        customer_id: str | None = None,
-        page: int = 1,
-        limit: int = 25,
-    ) -> Page[InvoiceListItem]:
-        """One page of invoices (without lines)."""
-        check_page(page, limit)
-        params = query(status=status, customerId=customer_id, page=page, limit=limit)
-        return await self._core.get_model(
-            self._path, Page[InvoiceListItem], expected="a page of invoices", params=params
+    def __init__(self, core: HttpCore) -> None:
+        super().__init__(
+            core, path=self._path, doc_model=Invoice, page_model=Page[InvoiceListItem], noun="invoice", article="an"
         )
-
-    def iter(
-        self,
-        *,
-        status: InvoiceStatus | None = None,
-        customer_id: str | None = None,
-        page_size: int = 100,
-        max_items: int = 1000,
-    ) -> AsyncIterator[InvoiceListItem]:
-        """Every matching invoice, page by page, at most `max_items`."""
-
-        async def fetch(page: int, limit: int) -> Page[InvoiceListItem]:
-            return await self.list(status=status, customer_id=customer_id, page=page, limit=limit)
-
-        return iterate_pages(fetch, page_size=page_size, max_items=max_items)
 
     async def get(self, invoice_id: str) -> Invoice:
         """The invoice with its lines."""
-        return await self._core.get_model(
-            self._item_path(invoice_id, what="invoice id"), Invoice, expected="an invoice"
-        )
+        return await self._get(invoice_id)
 
     async def pdf(self, invoice_id: str) -> bytes:
         """The invoice as PDF."""
-        return await self._core.get_pdf(self._item_path(invoice_id, "pdf", what="invoice id"))
+        return await self._pdf(invoice_id)
+
+    async def send(
+        self,
+        invoice_id: str,
+        *,
+        delivery_type: DeliveryType = DeliveryType.MANUAL,
+        recipient_email: str | None = None,
+    ) -> Invoice:
+        """Send the invoice: allocates its number on the first send, e-mails it for `EMAIL`, marks it sent.
+
+        Never retried: a failure after the request went out raises `OutcomeUnknown` (read the invoice, or its
+        delivery status, to learn whether it was sent).
+        """
+        return await self._send(invoice_id, delivery_type=delivery_type, recipient_email=recipient_email)
+
+    async def delivery_status(self, invoice_id: str) -> InvoiceDeliveryStatus:
+        """How the invoice was last sent (`not_sent`, `sent_manually`, `emailed`), to whom and when."""
+        return await self._core.get_model(
+            self._item_path(invoice_id, "delivery-status", what="invoice id"),
+            InvoiceDeliveryStatus,
+            expected="the delivery status of an invoice",
+        )
