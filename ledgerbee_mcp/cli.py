@@ -7,6 +7,7 @@ never depends on it and the real path never loads it.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib.util
 import logging
 import os
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from ledgerbee_mcp import __version__
 from ledgerbee_mcp.config import ConfigError, Settings, sandbox_db
+from ledgerbee_mcp.config import toolsets as parse_toolsets
 from ledgerbee_mcp.paths import make_parent_dir
 
 if TYPE_CHECKING:
@@ -38,6 +40,15 @@ def _parser() -> argparse.ArgumentParser:
         "--sandbox",
         action="store_true",
         help="serve against an embedded local sandbox of the LedgerBee API instead of the real one",
+    )
+    parser.add_argument(
+        "--read-only", action="store_true", help="offer only the read tools (as LEDGERBEE_READ_ONLY=true)"
+    )
+    parser.add_argument(
+        "--toolsets",
+        default=None,
+        help="comma-separated tool groups to offer: quotes, order_confirmations, invoices, lookups "
+        "(as LEDGERBEE_TOOLSETS; default all)",
     )
     sub = parser.add_subparsers(dest="command")
     sandbox = sub.add_parser("sandbox", help="run the local LedgerBee API sandbox over HTTP")
@@ -116,9 +127,13 @@ def _run_sandbox(host: str, port: int, db: str) -> int:
     return 0
 
 
-def _run_stdio(sandbox: bool) -> int:
+def _run_stdio(sandbox: bool, *, read_only: bool, toolsets: str | None) -> int:
     try:
         settings = Settings.from_env(sandbox=sandbox)
+        if read_only:
+            settings = dataclasses.replace(settings, read_only=True)
+        if toolsets is not None:
+            settings = dataclasses.replace(settings, toolsets=parse_toolsets(toolsets, source="--toolsets"))
     except ConfigError as error:
         return _fail(str(error))
     transport = None
@@ -146,4 +161,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ledgerbee_mcp.demo import run_demo
 
         return run_demo(args.out)
-    return _run_stdio(args.sandbox)
+    return _run_stdio(args.sandbox, read_only=args.read_only, toolsets=args.toolsets)

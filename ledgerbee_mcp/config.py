@@ -9,9 +9,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ledgerbee_mcp.guardrails.addresses import AddressError, normalise_domain
-from ledgerbee_mcp.paths import default_sandbox_db
+from ledgerbee_mcp.paths import default_sandbox_db, state_dir
 
-__all__ = ["DEFAULT_BASE_URL", "ConfigError", "ConfirmMode", "Secret", "Settings", "sandbox_db"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "TOOLSETS",
+    "ConfigError",
+    "ConfirmMode",
+    "Secret",
+    "Settings",
+    "sandbox_db",
+    "toolsets",
+]
 
 DEFAULT_BASE_URL = "https://api.ledgerbee.com/api"
 SANDBOX_API_KEY = "lb_sandbox_full"  # the sandbox's published demo key, not a secret
@@ -99,6 +108,23 @@ def _domains(env: Mapping[str, str]) -> tuple[str, ...]:
     return tuple(domains)
 
 
+TOOLSETS = ("quotes", "order_confirmations", "invoices", "lookups")
+
+
+def toolsets(raw: str, *, source: str = "LEDGERBEE_TOOLSETS") -> frozenset[str]:
+    """`LEDGERBEE_TOOLSETS` / `--toolsets`: comma-separated names, or all of them when empty."""
+    names = {part.strip().lower() for part in raw.split(",") if part.strip()}
+    if not names or names == {"all"}:
+        return frozenset(TOOLSETS)
+    unknown = sorted(names - set(TOOLSETS))
+    if unknown:
+        raise ConfigError(
+            f"{source} has unknown toolsets {', '.join(unknown)}; choose from {', '.join(TOOLSETS)} "
+            "(e.g. quotes,lookups)"
+        )
+    return frozenset(names)
+
+
 def sandbox_db(env: Mapping[str, str]) -> str:
     """`LEDGERBEE_SANDBOX_DB`, else the default file in the state directory."""
     raw = env.get("LEDGERBEE_SANDBOX_DB", "").strip()
@@ -118,6 +144,8 @@ class Settings:
     sandbox_db: str = field(default_factory=lambda: str(default_sandbox_db()))
     confirm: ConfirmMode = ConfirmMode.AUTO
     read_only: bool = False
+    toolsets: frozenset[str] = frozenset(TOOLSETS)
+    """Which groups of tools are offered: quotes, order_confirmations, invoices, lookups."""
     allow_email: bool = True
     recipient_domains: tuple[str, ...] = ()
     audit_log: Path | None = None
@@ -154,6 +182,9 @@ class Settings:
         if secret and len(secret) < 32:
             raise ConfigError("LEDGERBEE_CONFIRM_SECRET must be at least 32 characters")
         audit = env.get("LEDGERBEE_AUDIT_LOG", "").strip()
+        audit_log = (
+            None if audit.lower() == "off" else Path(audit).expanduser() if audit else state_dir() / "audit.jsonl"
+        )
         return cls(
             base_url=base_url,
             api_key=Secret(api_key) if api_key else None,
@@ -164,12 +195,11 @@ class Settings:
             read_only=_flag(env, "LEDGERBEE_READ_ONLY", False),
             allow_email=_flag(env, "LEDGERBEE_ALLOW_EMAIL", True),
             recipient_domains=_domains(env),
-            audit_log=Path(audit).expanduser() if audit else None,
+            audit_log=audit_log,
+            toolsets=toolsets(env.get("LEDGERBEE_TOOLSETS", "")),
             confirm_secret=Secret(secret) if secret else None,
             token_ttl_seconds=_number(env, "LEDGERBEE_CONFIRM_TTL", 600, low=30, high=3600),
             approval_timeout_seconds=_number(env, "LEDGERBEE_APPROVAL_TIMEOUT_SECONDS", 300, low=1, high=3600),
             timeout_seconds=_number(env, "LEDGERBEE_TIMEOUT", 30, low=1, high=300),
-            pdf_inline_max_bytes=int(
-                _number(env, "LEDGERBEE_PDF_INLINE_MAX_BYTES", 1_000_000, low=0, high=50_000_000)
-            ),
+            pdf_inline_max_bytes=int(_number(env, "LEDGERBEE_PDF_INLINE_MAX_BYTES", 1_000_000, low=0, high=50_000_000)),
         )

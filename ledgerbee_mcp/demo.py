@@ -99,10 +99,15 @@ async def _walk(client: Client, out: Path) -> None:
     converted = await w.call("convert_quote", {"quote_id": quote["id"], "target": "orderConfirmation"})
     _say(f"  {converted['outcome']}: {converted['message']}")
     oc_id = converted["produced_document_id"]
-    oc_sent = await w.call("send_order_confirmation", {"order_confirmation_id": oc_id})
+    oc_sent = await w.call("send_order_confirmation", {"order_confirmation_id": oc_id, "delivery_type": "Manual"})
     _say(f"  {oc_sent['outcome']}: {oc_sent['message']}")
     invoiced = await w.call("convert_order_confirmation", {"order_confirmation_id": oc_id})
     _say(f"  {invoiced['outcome']}: {invoiced['message']}")
+    invoice_id = invoiced["produced_document_id"]
+    invoice_sent = await w.call(
+        "send_invoice", {"invoice_id": invoice_id, "delivery_type": "Email", "recipient_email": to}
+    )
+    _say(f"  {invoice_sent['outcome']}: {invoice_sent['message']}")
     invoice = await w.call("get_invoice", {"invoice_id": invoiced["produced_document_id"]})
     _say(f"  invoice {invoice['id']} ({invoice['status']}): {invoice['amount']} {invoice['currency']}")
     _say(f"  due {invoice['due_date']}, converted from {invoice['source_document_id']}")
@@ -113,7 +118,7 @@ async def _walk(client: Client, out: Path) -> None:
 
     await w.save_pdf("quote", quote["id"], "2-quote.pdf")
     await w.save_pdf("order_confirmation", oc_id, "3-order-confirmation.pdf")
-    await w.save_pdf("invoice", invoice["id"], "4-invoice-draft.pdf")
+    await w.save_pdf("invoice", invoice["id"], "4-invoice.pdf")
 
 
 def _reason(error: BaseException) -> BaseException:

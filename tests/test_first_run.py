@@ -113,5 +113,5 @@ def test_demo_runs_on_a_new_machine(tmp_path: Path) -> None:
         "1-quote-draft-preview.pdf",
         "2-quote.pdf",
         "3-order-confirmation.pdf",
-        "4-invoice-draft.pdf",
+        "4-invoice.pdf",
     ]

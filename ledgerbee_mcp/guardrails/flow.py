@@ -10,12 +10,12 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Literal
 
-from ledgerbee_mcp.api import APIError, ConvertResult, DocumentType, LedgerBeeError, OrderConfirmation, Quote
+from ledgerbee_mcp.api import APIError, ConvertResult, DocumentType, Invoice, LedgerBeeError, OrderConfirmation, Quote
 from ledgerbee_mcp.api.errors import explain as describe
 from ledgerbee_mcp.guardrails.audit import AuditUnavailable
 from ledgerbee_mcp.guardrails.context import Guard
 from ledgerbee_mcp.guardrails.outcomes import ActionOutcome, Consent, Refused, TokenPath
-from ledgerbee_mcp.guardrails.preview import DocView, Prepared, view_of
+from ledgerbee_mcp.guardrails.preview import Document, DocView, Prepared, view_of
 from ledgerbee_mcp.guardrails.tokens import TokenError
 
 __all__ = ["GuardedAction", "differences", "run_guarded"]
@@ -32,8 +32,8 @@ class GuardedAction:
     action: Literal["send", "convert"]
     reprepare: Callable[[], Awaitable[Prepared]]
     """Preflight again, under the document's lock, right before acting."""
-    reread: Callable[[], Awaitable[Quote | OrderConfirmation]]
-    perform: Callable[[Prepared], Awaitable[Quote | OrderConfirmation | ConvertResult]]
+    reread: Callable[[], Awaitable[Document]]
+    perform: Callable[[Prepared], Awaitable[Document | ConvertResult]]
     """Act on what the re-check under the lock prepared (a send passes its shown recipient explicitly)."""
 
 
@@ -189,7 +189,9 @@ async def _act(
         # LedgerBee said it happened; only the read that follows failed. Reporting a failure here would
         # invite a second send, so the answer to the action itself is the report.
         logger.warning("%s of %s done, but the re-read failed (%s)", spec.action, before.id, error)
-        after = view_of(answer) if isinstance(answer, Quote | OrderConfirmation) else _converted(before, produced)
+        after = (
+            view_of(answer) if isinstance(answer, Quote | OrderConfirmation | Invoice) else _converted(before, produced)
+        )
     return _done(rt, prepared, spec, after, via, produced, requested, reconciled=False)
 
 

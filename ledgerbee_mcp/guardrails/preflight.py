@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Literal
 
-from ledgerbee_mcp.api import OrderConfirmation, Quote
-from ledgerbee_mcp.guardrails.audit import AuditRecord
+from ledgerbee_mcp.guardrails.audit import AuditRecord, AuditUnavailable
 from ledgerbee_mcp.guardrails.context import Guard
 from ledgerbee_mcp.guardrails.outcomes import Refused
-from ledgerbee_mcp.guardrails.preview import Prepared, prepare_convert, prepare_send, read
+from ledgerbee_mcp.guardrails.preview import DocType, Document, Prepared, prepare_convert, prepare_send, read
 
 __all__ = ["Fetch", "preflight_convert", "preflight_send"]
 
-Fetch = Callable[[str], Awaitable[Quote | OrderConfirmation]]
-DocType = Literal["quote", "order_confirmation"]
+Fetch = Callable[[str], Awaitable[Document]]
 
 
 async def _audited(
@@ -32,19 +29,35 @@ async def _audited(
         return await check()
     except Refused as error:
         # A refusal before the API is called is still a refused irreversible action: the audit log has it.
-        guard.audit.record(
-            AuditRecord(
-                action=action,
-                document_type=document_type,
-                document_id=document_id,
-                outcome="refused",
-                reason=str(error),
-                delivery_type=delivery_type,
-                recipient=recipient,
-                target=target,
-            )
-        )
+        try:
+            _record_refusal(guard, error, action, document_type, document_id, delivery_type, recipient, target)
+        except AuditUnavailable as unavailable:
+            raise Refused(f"{error} (Also: {unavailable}.)") from None
         raise
+
+
+def _record_refusal(
+    guard: Guard,
+    error: Refused,
+    action: str,
+    document_type: DocType,
+    document_id: str,
+    delivery_type: str | None,
+    recipient: str | None,
+    target: str | None,
+) -> None:
+    guard.audit.record(
+        AuditRecord(
+            action=action,
+            document_type=document_type,
+            document_id=document_id,
+            outcome="refused",
+            reason=str(error),
+            delivery_type=delivery_type,
+            recipient=recipient,
+            target=target,
+        )
+    )
 
 
 async def preflight_send(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal, TypeVar
 
-from ledgerbee_mcp.api import Contact, Customer, LedgerBeeError, OrderConfirmation, Quote
+from ledgerbee_mcp.api import Contact, Customer, Invoice, LedgerBeeError, OrderConfirmation, Quote
 from ledgerbee_mcp.api.errors import explain
 from ledgerbee_mcp.guardrails.addresses import Address, AddressError, domain_allowed, parse_address
 from ledgerbee_mcp.guardrails.audit import AuditRecord
@@ -22,7 +22,17 @@ from ledgerbee_mcp.guardrails.render import Row, money, render_rows, visible
 if TYPE_CHECKING:
     from ledgerbee_mcp.api import LedgerBeeClient
 
-__all__ = ["DocView", "Prepared", "fingerprint", "prepare_convert", "prepare_send", "read", "view_of"]
+__all__ = [
+    "DocType",
+    "DocView",
+    "Document",
+    "Prepared",
+    "fingerprint",
+    "prepare_convert",
+    "prepare_send",
+    "read",
+    "view_of",
+]
 
 T = TypeVar("T")
 
@@ -34,8 +44,10 @@ async def read(call: Awaitable[T]) -> T:
     except LedgerBeeError as error:
         raise Refused(explain(error)) from None
 
-DocType = Literal["quote", "order_confirmation"]
-_LABEL: dict[DocType, str] = {"quote": "quote", "order_confirmation": "order confirmation"}
+
+DocType = Literal["quote", "order_confirmation", "invoice"]
+Document = Quote | OrderConfirmation | Invoice
+_LABEL: dict[DocType, str] = {"quote": "quote", "order_confirmation": "order confirmation", "invoice": "invoice"}
 _TARGET_LABEL = {"orderConfirmation": "order confirmation", "invoice": "invoice"}
 
 
@@ -70,14 +82,19 @@ class DocView:
         return self.converted_to_invoice_id or self.converted_to_document_id
 
 
-def view_of(doc: Quote | OrderConfirmation) -> DocView:
+def _doc_type(doc: Document) -> DocType:
+    if isinstance(doc, Quote):
+        return "quote"
+    return "order_confirmation" if isinstance(doc, OrderConfirmation) else "invoice"
+
+
+def view_of(doc: Document) -> DocView:
     lines = [
         [ln.description, str(ln.line_type), str(ln.quantity), str(ln.unit_price), str(ln.total_price)]
         for ln in doc.lines
     ]
-    is_quote = isinstance(doc, Quote)
     return DocView(
-        doc_type="quote" if is_quote else "order_confirmation",
+        doc_type=_doc_type(doc),
         id=doc.id,
         number=doc.document_number,
         status=str(doc.status),
@@ -88,7 +105,7 @@ def view_of(doc: Quote | OrderConfirmation) -> DocView:
         amount=doc.amount,
         line_count=len(doc.lines),
         converted_to_document_id=doc.converted_to_document_id if isinstance(doc, Quote) else None,
-        converted_to_invoice_id=doc.converted_to_invoice_id,
+        converted_to_invoice_id=None if isinstance(doc, Invoice) else doc.converted_to_invoice_id,
         sent_at=doc.sent_at,
         updated_at=doc.updated_at,
         lines_digest=hashlib.sha256(json.dumps(lines).encode()).hexdigest()[:16],
@@ -296,7 +313,7 @@ async def _resolve_recipient(
 async def prepare_send(
     client: LedgerBeeClient,
     policy: Policy,
-    doc: Quote | OrderConfirmation,
+    doc: Document,
     *,
     delivery_type: str,
     recipient_email: str | None,
@@ -356,9 +373,7 @@ async def prepare_send(
     return Prepared(action="send", view=view, preview=preview, fingerprint=fingerprint(view), arguments=arguments)
 
 
-async def prepare_convert(
-    client: LedgerBeeClient, doc: Quote | OrderConfirmation, *, target: str, today: dt.date
-) -> Prepared:
+async def prepare_convert(client: LedgerBeeClient, doc: Document, *, target: str, today: dt.date) -> Prepared:
     view = view_of(doc)
     if view.converted_to:
         code = (

@@ -16,6 +16,7 @@ from mcp.server.mcpserver import AcceptedElicitation, Context, Elicit, Elicitati
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, Field, PrivateAttr, ValidatorFunctionWrapHandler, model_validator
 
+from ledgerbee_mcp.guardrails.audit import AuditUnavailable
 from ledgerbee_mcp.guardrails.consent import choose_consent
 from ledgerbee_mcp.guardrails.flow import GuardedAction, run_guarded
 from ledgerbee_mcp.guardrails.outcomes import ActionOutcome, Consent, PersonAnswer, Preview, Refused, TokenPath
@@ -58,6 +59,11 @@ def refusals() -> Generator[None]:
         yield
     except Refused as refused:
         raise ToolError(str(refused)) from None
+    except AuditUnavailable as unavailable:
+        # Raised by a record written before anything irreversible: fail closed, and say why.
+        raise ToolError(
+            f"Refused: {unavailable}, so nothing was done. Next step: have the operator fix the audit log."
+        ) from None
 
 
 def client_can_elicit(ctx: Context) -> bool:

@@ -71,8 +71,10 @@ def _unambiguous_amount(value: object) -> object:
 
 Money = Annotated[
     Decimal,
-    BeforeValidator(_unambiguous_amount),
     Field(ge=Decimal("-1000000000"), le=Decimal("1000000000"), decimal_places=2),
+    # After the Field: pydantic applies constraints written before a validator as plain metadata, which would
+    # leave the schema without its bounds.
+    BeforeValidator(_unambiguous_amount),
 ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from ledgerbee_mcp.api import (
+    DocumentInputCommon,
     Invoice,
     InvoiceListItem,
     Line,
@@ -14,7 +15,7 @@ from ledgerbee_mcp.api import (
     Quote,
     QuoteListItem,
 )
-from ledgerbee_mcp.server.outputs import DocumentOut, DocumentPage, DocumentSummary, LineOut, WriteResult
+from ledgerbee_mcp.server.outputs import DocumentOut, DocumentPage, DocumentSummary, LineOut, StoredLine, WriteResult
 
 __all__ = ["document_out", "page_out", "write_result"]
 
@@ -42,14 +43,16 @@ def _line(line: Line) -> LineOut:
     )
 
 
-def summary(item: AnyListItem) -> DocumentSummary:
+def summary(item: AnyListItem, customer_name: str | None = None) -> DocumentSummary:
     return DocumentSummary(
         id=item.id,
         number=item.document_number,
         status=str(item.display_status),
         date=item.date,
         valid_until=item.valid_until if isinstance(item, QuoteListItem) else None,
+        sent_at=item.sent_at,
         customer_id=item.customer_id,
+        customer_name=customer_name,
         amount=item.amount,
         currency=item.currency,
     )
@@ -93,15 +96,31 @@ def document_out(doc: AnyDocument) -> DocumentOut:
     )
 
 
-def write_result(doc: Quote | OrderConfirmation, next_step: str) -> WriteResult:
+def write_result(
+    doc: Quote | OrderConfirmation, next_step: str, body: DocumentInputCommon | None = None
+) -> WriteResult:
+    """What was stored; each line's price link comes from the body this server sent (lines keep their order)."""
+    sent = list(body.lines) if body is not None and len(body.lines) == len(doc.lines) else []
     return WriteResult(
         id=doc.id,
         number=doc.document_number,
         status=str(doc.display_status),
+        date=doc.date,
+        valid_until=doc.valid_until if isinstance(doc, Quote) else None,
         subtotal=doc.subtotal,
         vat=doc.vat,
         amount=doc.amount,
         currency=doc.currency,
-        line_count=len(doc.lines),
+        lines=[
+            StoredLine(
+                description=line.description,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                vat_rate=line.vat_rate,
+                total_price=line.total_price,
+                price_id=sent[i].price_id if sent else None,
+            )
+            for i, line in enumerate(doc.lines)
+        ],
         next_step=next_step,
     )

@@ -38,7 +38,9 @@ class DocumentSummary(BaseModel):
     """Display status: draft, sent, accepted, rejected, expired or converted."""
     date: dt.date
     valid_until: dt.date | None = None
+    sent_at: dt.datetime | None = None
     customer_id: str | None
+    customer_name: str | None = None
     amount: DecimalString
     currency: str
 
@@ -50,6 +52,10 @@ class DocumentPage(BaseModel):
     total_pages: int
     next_page: int | None = None
     """Pass as `page` to read on; null on the last page."""
+    note: str | None = None
+    """Where a filter was applied over a bounded scan: how far it went."""
+    today: dt.date | None = None
+    """The tenant's date today."""
 
 
 class LineOut(BaseModel):
@@ -93,17 +99,29 @@ class DocumentOut(BaseModel):
 InvoiceOut = DocumentOut
 
 
+class StoredLine(BaseModel):
+    description: str | None
+    quantity: DecimalString
+    unit_price: DecimalString
+    vat_rate: DecimalString
+    total_price: DecimalString
+    price_id: str | None = None
+    """The product price the line bills, as this server sent it (LedgerBee's answer does not show it)."""
+
+
 class WriteResult(BaseModel):
-    """What the server computed for a created or updated draft."""
+    """What LedgerBee stored for a created or updated draft."""
 
     id: str
     number: str | None
     status: str
+    date: dt.date
+    valid_until: dt.date | None = None
     subtotal: DecimalString
     vat: DecimalString
     amount: DecimalString
     currency: str
-    line_count: int
+    lines: list[StoredLine]
     next_step: str
 
 

@@ -2,24 +2,49 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from mcp.server.mcpserver.tools import Tool
 from pydantic import ConfigDict
 
 from ledgerbee_mcp.server._sdk import ArgModelBase
 from ledgerbee_mcp.server.compact import compact_tool
 from ledgerbee_mcp.server.crashes import crash_safe
+from ledgerbee_mcp.server.kinds import KINDS, DocKind
 from ledgerbee_mcp.server.runtime import Runtime
+from ledgerbee_mcp.server.tools.drafts import create_tool, update_tool
+from ledgerbee_mcp.server.tools.guarded_tools import convert_tool, send_tool
 from ledgerbee_mcp.server.tools.lookups import lookup_tools
-from ledgerbee_mcp.server.tools.order_confirmations import order_confirmation_tools
 from ledgerbee_mcp.server.tools.pdf import pdf_tools
-from ledgerbee_mcp.server.tools.quotes import quote_tools
+from ledgerbee_mcp.server.tools.reading import get_tool, list_tool
 from ledgerbee_mcp.server.tools.spec import ToolSpec
 
-__all__ = ["ToolSpec", "all_tools", "build_tools"]
+__all__ = ["ToolSpec", "all_tools", "build_tools", "chosen_tools"]
+
+
+def _kind_tools(rt: Runtime, kind: DocKind) -> list[ToolSpec]:
+    made = [list_tool(rt, kind), get_tool(rt, kind)]
+    if kind.drafts:
+        made += [create_tool(rt, kind), update_tool(rt, kind)]
+    made.append(send_tool(rt, kind))
+    if kind.convert_targets:
+        made.append(convert_tool(rt, kind))
+    return [replace(spec, toolset=kind.toolset) for spec in made]
 
 
 def all_tools(rt: Runtime) -> list[ToolSpec]:
-    return [*quote_tools(rt), *order_confirmation_tools(rt), *lookup_tools(rt), *pdf_tools(rt)]
+    kinds = [spec for kind in KINDS.values() for spec in _kind_tools(rt, kind)]
+    return [*kinds, *lookup_tools(rt), *pdf_tools(rt)]
+
+
+def chosen_tools(rt: Runtime) -> list[ToolSpec]:
+    """The one place where policies pick the tools: the toolsets asked for, and read-only mode."""
+    settings = rt.settings
+    return [
+        spec
+        for spec in all_tools(rt)
+        if spec.toolset in settings.toolsets and (spec.read_only or not settings.read_only)
+    ]
 
 
 def _refusing_unknown_arguments(tool: Tool) -> Tool:
@@ -40,7 +65,7 @@ def _refusing_unknown_arguments(tool: Tool) -> Tool:
 
 def build_tools(rt: Runtime) -> list[Tool]:
     """The tools the settings allow, ready to serve; read-only mode leaves out every tool that writes."""
-    chosen = [t for t in all_tools(rt) if t.read_only or not rt.settings.read_only]
+    chosen = chosen_tools(rt)
     return [
         crash_safe(
             compact_tool(

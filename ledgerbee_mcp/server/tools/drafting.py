@@ -172,7 +172,7 @@ def _fields(
 
 async def update_document(
     rt: Runtime, kind: DraftKind, document_id: str, changes: Changes
-) -> Quote | OrderConfirmation:
+) -> tuple[Quote | OrderConfirmation, DocumentInputCommon]:
     """Read, merge and PATCH under the document's lock, so no send or convert of it runs in between."""
     changes.check()
     async with rt.locked(document_id):
@@ -181,7 +181,9 @@ async def update_document(
         if kind == "quote":
             with api_errors():
                 quote = await rt.client.quotes.get(document_id)
-            body = QuoteUpdate.model_validate(_fields(kind, quote, rt.written.get(quote.id, quote.updated_at), changes))
+            fields = _fields(kind, quote, rt.written.get(quote.id, quote.updated_at), changes)
+            _check_validity(fields)
+            body = QuoteUpdate.model_validate(fields)
             with api_errors():
                 doc = await rt.client.quotes.update(document_id, body)
         else:
@@ -193,4 +195,13 @@ async def update_document(
             with api_errors():
                 doc = await rt.client.order_confirmations.update(document_id, body)
         remember_written(rt, doc, body)
-    return doc
+    return doc, body
+
+
+def _check_validity(fields: dict[str, object]) -> None:
+    date, valid_until = fields.get("date"), fields.get("valid_until")
+    if isinstance(date, dt.date) and isinstance(valid_until, dt.date) and valid_until < date:
+        raise ToolError(
+            f"valid_until: {valid_until} would be before the document date {date}; give a later day, or clear it. "
+            "Nothing was changed."
+        )

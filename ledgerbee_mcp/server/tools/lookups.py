@@ -9,13 +9,11 @@ from pydantic import Field
 
 from ledgerbee_mcp.api import Customer, LedgerBeeError
 from ledgerbee_mcp.server.errors import api_errors, describe
-from ledgerbee_mcp.server.inputs import DocumentId, LimitArg, PageArg, SearchArg
-from ledgerbee_mcp.server.mapping import document_out
+from ledgerbee_mcp.server.inputs import LimitArg, PageArg, SearchArg
 from ledgerbee_mcp.server.outputs import (
     ContactOut,
     CustomerOut,
     CustomerPage,
-    DocumentOut,
     PriceOut,
     ProductOut,
     ProductPage,
@@ -127,24 +125,5 @@ def list_products(rt: Runtime) -> ToolSpec:
     )
 
 
-def get_invoice(rt: Runtime) -> ToolSpec:
-    async def get_invoice(
-        invoice_id: Annotated[DocumentId, Field(description="The invoice's id (UUID), e.g. from a conversion.")],
-    ) -> DocumentOut:
-        with api_errors():
-            doc = await rt.client.invoices.get(invoice_id)
-        rt.remember("invoice", doc.id)
-        return document_out(doc)
-
-    return ToolSpec(
-        get_invoice,
-        "get_invoice",
-        "Get an invoice",
-        "Read one invoice with its lines, totals, status, due date and the document it was converted from "
-        "(source_document_id). Read-only.",
-        READ,
-    )
-
-
 def lookup_tools(rt: Runtime) -> list[ToolSpec]:
-    return [list_customers(rt), list_products(rt), get_invoice(rt)]
+    return [list_customers(rt), list_products(rt)]

@@ -24,6 +24,8 @@ class ToolSpec:
     title: str
     description: str
     annotations: ToolAnnotations
+    toolset: str = "lookups"
+    """quotes, order_confirmations, invoices or lookups: `--toolsets` selects by this."""
 
     @property
     def read_only(self) -> bool:

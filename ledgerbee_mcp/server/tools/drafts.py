@@ -1,0 +1,191 @@
+"""Create and update, written once for the kinds that have drafts here (quote, order confirmation)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import Field
+
+from ledgerbee_mcp.api import (
+    DocumentInputCommon,
+    LineInput,
+    OrderConfirmation,
+    OrderConfirmationCreate,
+    Quote,
+    QuoteCreate,
+)
+from ledgerbee_mcp.server.errors import api_errors
+from ledgerbee_mcp.server.inputs import (
+    ClearArg,
+    Currency,
+    DepartmentId,
+    DocumentId,
+    LineArg,
+    OptionalText,
+    OrderConfirmationClearArg,
+    UpdateLines,
+)
+from ledgerbee_mcp.server.kinds import DocKind
+from ledgerbee_mcp.server.mapping import write_result
+from ledgerbee_mcp.server.outputs import WriteResult
+from ledgerbee_mcp.server.runtime import Runtime
+from ledgerbee_mcp.server.tools.drafting import Changes, line_inputs, remember_written, update_document
+from ledgerbee_mcp.server.tools.guarded_tools import id_param
+from ledgerbee_mcp.server.tools.signatures import Param, signed
+from ledgerbee_mcp.server.tools.spec import CREATE, UPDATE, ToolSpec
+
+__all__ = ["check_dates", "check_price_currencies", "create_tool", "update_tool"]
+
+Lines = Annotated[
+    list[LineArg],
+    Field(min_length=1, max_length=200, description="All lines; at least one product or subscription line."),
+]
+ContactId = Annotated[DocumentId | None, Field(description='Customer contact id ("Att."), see list_customers.')]
+
+
+def _when(updating: bool, default: str) -> str:
+    return "." if updating else f"; {default}'s when omitted." if default != "today" else "; today when omitted."
+
+
+def _common(kind: DocKind, *, updating: bool) -> list[Param]:
+    new = "New " if updating else ""
+    params: list[Param] = [
+        Param(
+            "date",
+            Annotated[dt.date | None, Field(description=f"{new}document date, YYYY-MM-DD{_when(updating, 'today')}")],
+            None,
+        ),
+    ]
+    if kind.has_valid_until:
+        params.append(
+            Param("valid_until", Annotated[dt.date | None, Field(description="Last day the offer is valid.")], None)
+        )
+    params += [
+        Param(
+            "currency",
+            Annotated[Currency | None, Field(description=f"ISO code{_when(updating, 'the customer')}")],
+            None,
+        ),
+        Param("customer_contact_id", ContactId, None),
+    ]
+    if updating:
+        params.append(Param("customer_department_id", DepartmentId, None))
+    params += [
+        Param("reference", Annotated[OptionalText | None, Field(description="The customer's PO number.")], None),
+        Param("our_reference", Annotated[OptionalText | None, Field(description="Our reference.")], None),
+        Param("notes", Annotated[OptionalText | None, Field(description=f"Notes printed on the {kind.label}.")], None),
+    ]
+    return params
+
+
+def check_dates(date: dt.date, valid_until: dt.date | None) -> None:
+    if valid_until is not None and valid_until < date:
+        raise ToolError(
+            f"valid_until: {valid_until} is before the document date {date}; give a later day (e.g. "
+            f"{date + dt.timedelta(days=30)}), or leave it out. Nothing was done."
+        )
+
+
+async def check_price_currencies(rt: Runtime, lines: list[LineInput], currency: str | None, customer_id: str) -> None:
+    """A priced line whose price is in another currency than the document would keep the price's number."""
+    if currency is None:
+        with api_errors():
+            currency = (await rt.client.customers.get(customer_id)).currency
+    for index, line in enumerate(lines):
+        if line.price_id is None or line.unit_price is not None:
+            continue
+        with api_errors():
+            price = await rt.client.prices.get(line.price_id)
+        if price.currency and currency and price.currency != currency:
+            raise ToolError(
+                f"lines[{index}].price_id: the price is in {price.currency}, the document in {currency}; LedgerBee "
+                f"would bill {price.unit_price} {currency}. Give this line a unit_price in {currency}, or use a "
+                f"{currency} price (list_products). Nothing was done."
+            )
+
+
+def create_tool(rt: Runtime, kind: DocKind) -> ToolSpec:
+    tool = f"create_{kind.name}"
+
+    async def create(**kw: Any) -> WriteResult:
+        date: dt.date = kw["date"] or rt.today()
+        check_dates(date, kw.get("valid_until"))
+        lines = line_inputs(kw["lines"])
+        await check_price_currencies(rt, lines, kw["currency"], kw["customer_id"])
+        fields = {k: v for k, v in kw.items() if k not in ("lines", "date")} | {"date": date, "lines": lines}
+        body: DocumentInputCommon
+        doc: Quote | OrderConfirmation
+        with api_errors():
+            if kind.name == "quote":
+                body = QuoteCreate.model_validate(fields)
+                doc = await rt.client.quotes.create(body)
+            else:
+                body = OrderConfirmationCreate.model_validate(fields)
+                doc = await rt.client.order_confirmations.create(body)
+        remember_written(rt, doc, body)
+        rt.remember(kind.name, doc.id)
+        next_step = f"Preview the PDF (get_document_pdf, draft=true), then send_{kind.name} when the person agrees."
+        return write_result(doc, next_step, body)
+
+    signed(
+        create,
+        [
+            Param("customer_id", Annotated[DocumentId, Field(description="The customer's id, see list_customers.")]),
+            Param("lines", Lines),
+            *_common(kind, updating=False),
+        ],
+        WriteResult,
+        name=tool,
+    )
+    return ToolSpec(
+        create,
+        tool,
+        f"Create a draft {kind.label}",
+        f"Create a draft {kind.label} for a customer. Each line takes a price_id from list_products (description, "
+        "price and VAT come from the price) or a description and unit_price. LedgerBee computes the totals; no "
+        "number is allocated and nothing is sent. Returns what was stored: dates, lines and totals.",
+        CREATE,
+    )
+
+
+def update_tool(rt: Runtime, kind: DocKind) -> ToolSpec:
+    tool = f"update_{kind.name}"
+
+    async def update(**kw: Any) -> WriteResult:
+        changes = Changes(
+            lines=kw["lines"],
+            date=kw["date"],
+            valid_until=kw.get("valid_until"),
+            currency=kw["currency"],
+            customer_contact_id=kw["customer_contact_id"],
+            customer_department_id=kw["customer_department_id"],
+            reference=kw["reference"],
+            our_reference=kw["our_reference"],
+            notes=kw["notes"],
+            clear=frozenset(kw["clear"] or ()),
+        )
+        doc, body = await update_document(
+            rt, "quote" if kind.name == "quote" else "order_confirmation", kw[kind.id_arg], changes
+        )
+        return write_result(doc, f"Check it with get_{kind.name} or the draft PDF before sending.", body)
+
+    clear = ClearArg if kind.has_valid_until else OrderConfirmationClearArg
+    signed(
+        update,
+        [id_param(kind), Param("lines", UpdateLines, None), *_common(kind, updating=True), Param("clear", clear, None)],
+        WriteResult,
+        name=tool,
+    )
+    return ToolSpec(
+        update,
+        tool,
+        f"Update {kind.a}",
+        f"Change {kind.a} that is not converted. Only the fields you pass change, `clear` empties the ones it "
+        "names, and `lines`, when given, replace all lines. LedgerBee does not show a document's contact, "
+        "department or line prices when read: for one this server did not create or last update itself, pass "
+        "lines, customer_contact_id and customer_department_id (or clear them), else it refuses and says what is "
+        f"missing. A sent {kind.label} stays sent and is not re-sent; a converted one is read-only.",
+        UPDATE,
+    )
