@@ -13,7 +13,7 @@ from typing import Any, Literal
 from ledgerbee_mcp.api import APIError, ConvertResult, DocumentType, Invoice, LedgerBeeError, OrderConfirmation, Quote
 from ledgerbee_mcp.api.errors import explain as describe
 from ledgerbee_mcp.guardrails.audit import AuditUnavailable
-from ledgerbee_mcp.guardrails.context import Guard
+from ledgerbee_mcp.guardrails.context import Guard, LockLost
 from ledgerbee_mcp.guardrails.outcomes import ActionOutcome, Consent, Refused, TokenPath
 from ledgerbee_mcp.guardrails.preview import Document, DocView, Prepared, view_of
 from ledgerbee_mcp.guardrails.tokens import TokenError
@@ -35,6 +35,8 @@ class GuardedAction:
     reread: Callable[[], Awaitable[Document]]
     perform: Callable[[Prepared], Awaitable[Document | ConvertResult]]
     """Act on what the re-check under the lock prepared (a send passes its shown recipient explicitly)."""
+    read_produced: Callable[[ConvertResult], Awaitable[Document]] | None = None
+    """For a convert: read the document it produced, to compare it with the target the person approved."""
 
 
 def _happened(action: str, before: DocView, after: DocView) -> bool:
@@ -135,6 +137,13 @@ async def run_guarded(
             raise Refused(
                 f"Refused: {error}, so nothing was {verb}. Next step: have the operator fix the audit log."
             ) from None
+        try:
+            # Another replica may have taken the document over (our lock expired): never act without it.
+            await rt.check_lock(prepared.view.id)
+        except LockLost:
+            reason = "the document's lock was lost"
+            note = _record_after(rt, prepared, "refused", reason=reason, consent=via, requested=requested)
+            raise Refused(f"Refused: {reason} before LedgerBee was asked. Nothing was {verb}.{note}") from None
         # From here LedgerBee may act: a cancelled call must still learn and record what happened.
         with rt.shielded():
             return await _act(rt, spec, prepared, again, via, requested)
@@ -192,7 +201,28 @@ async def _act(
         after = (
             view_of(answer) if isinstance(answer, Quote | OrderConfirmation | Invoice) else _converted(before, produced)
         )
-    return _done(rt, prepared, spec, after, via, produced, requested, reconciled=False)
+    extra = await _check_produced(spec, prepared, produced)
+    return _done(rt, prepared, spec, after, via, produced, requested, reconciled=False, extra=extra)
+
+
+async def _check_produced(spec: GuardedAction, prepared: Prepared, produced: ConvertResult | None) -> list[str]:
+    """The produced document against the target the person approved (its amount and number of lines)."""
+    if produced is None or spec.read_produced is None or prepared.target is None:
+        return []
+    try:
+        made = view_of(await spec.read_produced(produced))
+    except LedgerBeeError as error:
+        return [f"the produced document could not be read to compare it ({describe(error)})"]
+    target = prepared.target
+    found: list[str] = []
+    if made.amount != target.amount:
+        found.append(
+            f"produced amount: approved {_money(target.amount, made.currency)}, LedgerBee shows "
+            f"{_money(made.amount, made.currency)}"
+        )
+    if made.line_count != len(target.lines):
+        found.append(f"produced lines: approved {len(target.lines)}, LedgerBee shows {made.line_count}")
+    return found
 
 
 def _requested(action: str, checked: Prepared) -> dict[str, object]:
@@ -202,7 +232,10 @@ def _requested(action: str, checked: Prepared) -> dict[str, object]:
         if checked.shown_recipient:
             body["recipientEmail"] = checked.shown_recipient
         return body
-    return {"target": checked.preview.target}
+    body: dict[str, object] = {"target": checked.preview.target}
+    if checked.target is not None and checked.target.overridden:
+        body["document"] = checked.target.request
+    return body
 
 
 def _record_after(rt: Guard, prepared: Prepared, outcome: str, **fields: Any) -> str:
@@ -264,10 +297,11 @@ def _done(
     requested: dict[str, object],
     *,
     reconciled: bool,
+    extra: list[str] | None = None,
 ) -> ActionOutcome:
     produced_id = produced.target_id if produced else after.converted_to if spec.action == "convert" else None
     produced_type = ("invoice" if after.converted_to_invoice_id else "order_confirmation") if produced_id else None
-    found = differences(spec.action, prepared.view, after, produced_id)
+    found = differences(spec.action, prepared.view, after, produced_id) + (extra or [])
     note = _record_after(
         rt,
         prepared,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from ledgerbee_mcp.api import ConvertDocument
 from ledgerbee_mcp.guardrails.audit import AuditRecord, AuditUnavailable
 from ledgerbee_mcp.guardrails.context import Guard
 from ledgerbee_mcp.guardrails.outcomes import Refused
@@ -92,11 +93,17 @@ async def preflight_send(
 
 
 async def preflight_convert(
-    guard: Guard, doc_type: DocType, fetch: Fetch, document_id: str, *, target: str
+    guard: Guard,
+    doc_type: DocType,
+    fetch: Fetch,
+    document_id: str,
+    *,
+    target: str,
+    override: ConvertDocument | None = None,
 ) -> Prepared:
     async def check() -> Prepared:
         doc = await read(fetch(document_id))
-        return await prepare_convert(guard.client, doc, target=target, today=guard.today())
+        return await prepare_convert(guard.client, doc, target=target, today=guard.today(), override=override)
 
     return await _audited(
         guard, check, action="convert", document_type=doc_type, document_id=document_id, target=target

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal, TypeVar
 
-from ledgerbee_mcp.api import Contact, Customer, Invoice, LedgerBeeError, OrderConfirmation, Quote
+from ledgerbee_mcp.api import Contact, ConvertDocument, Customer, Invoice, LedgerBeeError, OrderConfirmation, Quote
 from ledgerbee_mcp.api.errors import explain
 from ledgerbee_mcp.guardrails.addresses import Address, AddressError, domain_allowed, parse_address
 from ledgerbee_mcp.guardrails.audit import AuditRecord
@@ -21,6 +21,7 @@ from ledgerbee_mcp.guardrails.render import Row, money, render_rows, visible
 
 if TYPE_CHECKING:
     from ledgerbee_mcp.api import LedgerBeeClient
+    from ledgerbee_mcp.guardrails.target import Target
 
 __all__ = [
     "DocType",
@@ -141,6 +142,8 @@ class Prepared:
     fingerprint: str
     arguments: dict[str, object]
     """The arguments the confirmation binds (everything but the token)."""
+    target: Target | None = None
+    """For a convert: the document it will produce, as approved."""
 
     @property
     def shown_recipient(self) -> str | None:
@@ -373,7 +376,14 @@ async def prepare_send(
     return Prepared(action="send", view=view, preview=preview, fingerprint=fingerprint(view), arguments=arguments)
 
 
-async def prepare_convert(client: LedgerBeeClient, doc: Document, *, target: str, today: dt.date) -> Prepared:
+async def prepare_convert(
+    client: LedgerBeeClient,
+    doc: Document,
+    *,
+    target: str,
+    today: dt.date,
+    override: ConvertDocument | None = None,
+) -> Prepared:
     view = view_of(doc)
     if view.converted_to:
         code = (
@@ -401,15 +411,37 @@ async def prepare_convert(client: LedgerBeeClient, doc: Document, *, target: str
             "converts then; otherwise create a new quote with what they agree to (create_quote), send it and "
             "convert that one",
         )
+    from ledgerbee_mcp.guardrails.target import target_of  # target.py builds on this module
+
     customer = await _customer(client, view)
+    produced = await target_of(client, view, override, (doc.subtotal, doc.vat))
     preview = _base_preview(view, customer, _common_warnings(view, today))
     preview.target = target
+    preview.amount = produced.amount
+    preview.line_count = len(produced.lines)
+    if produced.overridden:
+        preview.warnings.append(
+            f"The {_TARGET_LABEL[target]} differs from the {view.label} in: {', '.join(produced.overridden)}"
+            + (
+                f"; its amount is {money(produced.amount, view.currency)} (the {view.label}'s: "
+                f"{money(view.amount, view.currency)})."
+                if produced.amount != view.amount
+                else "."
+            )
+        )
+    preview.warnings.extend(produced.notes)
     preview.warnings.append(
         f"The {view.label} becomes read-only and converts only once; LedgerBee creates the {_TARGET_LABEL[target]} "
-        f"from its fields and lines."
+        f"from its fields and lines{' with these changes' if produced.overridden else ''}."
     )
+    arguments: dict[str, object] = {"target": target, "document": produced.digest or None}
     return Prepared(
-        action="convert", view=view, preview=preview, fingerprint=fingerprint(view), arguments={"target": target}
+        action="convert",
+        view=view,
+        preview=preview,
+        fingerprint=fingerprint(view),
+        arguments=arguments,
+        target=produced,
     )
 
 
@@ -417,15 +449,21 @@ _TARGET_A = {"orderConfirmation": "an order confirmation", "invoice": "an invoic
 _LINES_SHOWN = 3
 
 
-def _lines_summary(view: DocView, currency: str) -> str:
+def _lines_summary(prepared: Prepared, currency: str) -> str:
+    view = prepared.view
+    lines = (
+        [(ln.description, ln.quantity, ln.unit_price) for ln in prepared.target.lines]
+        if prepared.target is not None
+        else list(view.lines)
+    )
     shown = [
         f"{visible(description, 60)} {quantity.normalize():f} x {money(unit_price, currency)}"
-        for description, quantity, unit_price in view.lines[:_LINES_SHOWN]
+        for description, quantity, unit_price in lines[:_LINES_SHOWN]
     ]
-    more = len(view.lines) - _LINES_SHOWN
+    more = len(lines) - _LINES_SHOWN
     if more > 0:
         shown.append(f"and {more} more")
-    return f"{view.line_count} line(s): " + "; ".join(shown)
+    return f"{len(lines)} line(s): " + "; ".join(shown)
 
 
 def _recipient_text(recipient: Recipient) -> str:
@@ -462,7 +500,7 @@ def render_preview(prepared: Prepared) -> str:
     decision.append(Row("Can be undone", "no"))
     details = [
         Row("Customer", visible(preview.customer_name)),
-        Row("Lines", _lines_summary(view, preview.currency)),
+        Row("Lines", _lines_summary(prepared, preview.currency)),
         Row("Status", visible(preview.status, 30)),
     ]
     if view.valid_until is not None:

@@ -7,7 +7,7 @@ speaks, so the core stays testable without a client and free of the SDK.
 from __future__ import annotations
 
 import json
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from contextlib import contextmanager
 from dataclasses import asdict
 from typing import cast
@@ -16,16 +16,34 @@ from mcp.server.mcpserver import AcceptedElicitation, Context, Elicit, Elicitati
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, Field, PrivateAttr, ValidatorFunctionWrapHandler, model_validator
 
+from ledgerbee_mcp.api import ConvertDocument
 from ledgerbee_mcp.guardrails.audit import AuditUnavailable
+from ledgerbee_mcp.guardrails.batch import BatchOutcome, BatchPrepared, run_batch
 from ledgerbee_mcp.guardrails.consent import choose_consent
 from ledgerbee_mcp.guardrails.flow import GuardedAction, run_guarded
 from ledgerbee_mcp.guardrails.outcomes import ActionOutcome, Consent, PersonAnswer, Preview, Refused, TokenPath
 from ledgerbee_mcp.guardrails.preflight import DocType, Fetch, preflight_convert, preflight_send
 from ledgerbee_mcp.guardrails.preview import Prepared, render_preview
-from ledgerbee_mcp.server.outputs import ActionPreview, ActionResult, Recipient
+from ledgerbee_mcp.server.outputs import (
+    ActionPreview,
+    ActionResult,
+    BatchItemResult,
+    BatchResult,
+    BatchRow,
+    Recipient,
+)
 from ledgerbee_mcp.server.runtime import Runtime
 
-__all__ = ["ConfirmAction", "ask", "client_can_elicit", "prepare_convert", "prepare_send", "refusals", "run"]
+__all__ = [
+    "ConfirmAction",
+    "ask",
+    "client_can_elicit",
+    "prepare_convert",
+    "prepare_send",
+    "refusals",
+    "run",
+    "run_many",
+]
 
 
 class ConfirmAction(BaseModel):
@@ -88,9 +106,17 @@ async def prepare_send(
         )
 
 
-async def prepare_convert(rt: Runtime, doc_type: DocType, fetch: Fetch, document_id: str, *, target: str) -> Prepared:
+async def prepare_convert(
+    rt: Runtime,
+    doc_type: DocType,
+    fetch: Fetch,
+    document_id: str,
+    *,
+    target: str,
+    override: ConvertDocument | None = None,
+) -> Prepared:
     with refusals():
-        return await preflight_convert(rt, doc_type, fetch, document_id, target=target)
+        return await preflight_convert(rt, doc_type, fetch, document_id, target=target, override=override)
 
 
 async def ask(rt: Runtime, ctx: Context, prepared: Prepared) -> Elicit[ConfirmAction] | Consent:
@@ -155,3 +181,55 @@ async def run(
 ) -> ActionResult:
     with refusals():
         return result_of(await run_guarded(rt, spec, prepared, _consent(approval), token))
+
+
+def _batch_rows(batch: BatchPrepared) -> list[BatchRow]:
+    rows: list[BatchRow] = []
+    for prepared in batch.included:
+        preview = prepared.preview
+        rows.append(
+            BatchRow(
+                document_id=prepared.view.id,
+                document_number=preview.document_number,
+                customer_name=preview.customer_name,
+                amount=preview.amount,
+                currency=preview.currency,
+                delivery_type=preview.delivery_type or batch.delivery_type,
+                recipient=Recipient(**asdict(preview.recipient)) if preview.recipient else None,
+                warnings=list(preview.warnings),
+            )
+        )
+    return rows
+
+
+def batch_result_of(outcome: BatchOutcome) -> BatchResult:
+    return BatchResult(
+        outcome=outcome.outcome,
+        message=outcome.message,
+        preview=_batch_rows(outcome.batch),
+        totals=outcome.batch.totals(),
+        confirmation_token=outcome.confirmation_token,
+        token_expires_at=outcome.token_expires_at,
+        results=[
+            BatchItemResult(
+                document_id=r.document_id,
+                outcome=r.outcome,
+                message=r.message,
+                document_number=r.document_number,
+                differences=r.differences or None,
+            )
+            for r in outcome.results
+        ],
+    )
+
+
+async def run_many(
+    rt: Runtime,
+    batch: BatchPrepared,
+    approval: ElicitationResult[ConfirmAction],
+    token: str | None,
+    spec_for: Callable[[Prepared], GuardedAction],
+) -> BatchResult:
+    """`run` for a batch send: one consent, then each document through the guarded flow (`run_batch`)."""
+    with refusals():
+        return batch_result_of(await run_batch(rt, batch, _consent(approval), token, spec_for))

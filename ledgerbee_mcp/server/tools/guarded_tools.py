@@ -3,20 +3,23 @@ convert (quote, order confirmation). Each gets its own argument names from `serv
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context, Elicit, ElicitationResult, Resolve
+from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
-from ledgerbee_mcp.api import DeliveryType
+from ledgerbee_mcp.api import ConvertDocument, DeliveryType
 from ledgerbee_mcp.guardrails.flow import GuardedAction
 from ledgerbee_mcp.guardrails.outcomes import Consent
 from ledgerbee_mcp.guardrails.preview import Prepared
 from ledgerbee_mcp.server.guarded import ConfirmAction, ask, prepare_convert, prepare_send, run
-from ledgerbee_mcp.server.inputs import DocumentId, EmailAddress
-from ledgerbee_mcp.server.kinds import DocKind
+from ledgerbee_mcp.server.inputs import DocumentId, EmailAddress, LineArg, OptionalText
+from ledgerbee_mcp.server.kinds import KINDS, DocKind, KindName
 from ledgerbee_mcp.server.outputs import ActionResult
 from ledgerbee_mcp.server.runtime import Runtime
+from ledgerbee_mcp.server.tools.drafting import line_inputs
 from ledgerbee_mcp.server.tools.signatures import Param, signed
 from ledgerbee_mcp.server.tools.spec import ACTION, ToolSpec
 
@@ -121,25 +124,76 @@ def send_tool(rt: Runtime, kind: DocKind) -> ToolSpec:
     )
 
 
+OverrideLines = Annotated[
+    list[LineArg] | None,
+    Field(max_length=200, description="The produced document's lines instead of a copy (the full set)."),
+]
+OverrideClear = Annotated[
+    list[Literal["customer_contact_id", "reference", "our_reference", "notes"]] | None,
+    Field(max_length=4, description="Copied fields to leave empty on the produced document."),
+]
+
+
+def _override(kw: dict[str, Any]) -> ConvertDocument | None:
+    """The `document` payload of the convert: only what the agent set; a cleared field goes out as null."""
+    fields: dict[str, Any] = {}
+    if kw.get("lines") is not None:
+        fields["lines"] = line_inputs(kw["lines"])
+    for name in ("date", "reference", "our_reference", "notes", "customer_contact_id"):
+        if kw.get(name) is not None:
+            fields[name] = kw[name]
+    for name in kw.get("clear") or ():
+        if name in fields:
+            raise ToolError(f"{name}: given a value and also listed in clear; do one or the other. Nothing was done.")
+        fields[name] = None
+    return ConvertDocument(**fields) if fields else None
+
+
+def _override_params(kind: DocKind) -> list[Param]:
+    return [
+        Param("lines", OverrideLines, None),
+        Param("date", Annotated[dt.date | None, Field(description="The produced document's date.")], None),
+        Param("reference", Annotated[OptionalText | None, Field(description="Its PO number.")], None),
+        Param("our_reference", Annotated[OptionalText | None, Field(description="Its our-reference.")], None),
+        Param("notes", Annotated[OptionalText | None, Field(description="Its notes.")], None),
+        Param(
+            "customer_contact_id",
+            Annotated[DocumentId | None, Field(description="Its contact (list_customers shows contacts).")],
+            None,
+        ),
+        Param("clear", OverrideClear, None),
+    ]
+
+
 def convert_tool(rt: Runtime, kind: DocKind) -> ToolSpec:
     tool = f"convert_{kind.name}"
     targets = kind.convert_targets
 
     async def prepare(**kw: Any) -> Prepared:
-        return await prepare_convert(rt, kind.name, kind.get(rt.client), kw[kind.id_arg], target=kw["target"])
+        return await prepare_convert(
+            rt, kind.name, kind.get(rt.client), kw[kind.id_arg], target=kw["target"], override=_override(kw)
+        )
 
-    signed(prepare, [Param(kind.id_arg, str), Param("target", str)], Prepared, name="prepare")
+    signed(
+        prepare,
+        [Param(kind.id_arg, str), Param("target", str), *[Param(p.name, Any) for p in _override_params(kind)]],
+        Prepared,
+        name="prepare",
+    )
     consent = _consent(rt, prepare)
 
     async def convert(**kw: Any) -> ActionResult:
         document_id: str = kw[kind.id_arg]
         target: str = kw["target"]
+        again = {k: kw[k] for k in (kind.id_arg, "target", *[p.name for p in _override_params(kind)])}
+        override = _override(kw)
         spec = GuardedAction(
             tool=tool,
             action="convert",
-            reprepare=lambda: prepare(**{kind.id_arg: document_id, "target": target}),
+            reprepare=lambda: prepare(**again),
             reread=lambda: kind.get(rt.client)(document_id),
-            perform=lambda _: kind.convert(rt.client)(document_id, target=target),
+            perform=lambda _: kind.convert(rt.client)(document_id, target=target, document=override),
+            read_produced=lambda produced: KINDS[_PRODUCED[produced.target_type]].get(rt.client)(produced.target_id),
         )
         return await run(rt, spec, kw["prepared"], kw["approval"], kw["confirmation_token"])
 
@@ -157,6 +211,7 @@ def convert_tool(rt: Runtime, kind: DocKind) -> ToolSpec:
             *params,
             Param("prepared", Annotated[Prepared, Resolve(prepare)]),
             Param("approval", Annotated[ElicitationResult[ConfirmAction], Resolve(consent)]),
+            *_override_params(kind),
             Param("confirmation_token", Token, None),
         ],
         ActionResult,
@@ -167,8 +222,12 @@ def convert_tool(rt: Runtime, kind: DocKind) -> ToolSpec:
         convert,
         tool,
         f"Convert {kind.a}",
-        f"Convert {kind.converts_from} {kind.label} into {produced}{kind.convert_note}; LedgerBee copies its fields "
-        f"and lines, and the {kind.label} becomes read-only (it converts once). Cannot be undone. "
-        f"{_HOW_TO_CONFIRM} Returns the produced document's id.",
+        f"Convert {kind.converts_from} {kind.label} into {produced}{kind.convert_note}. LedgerBee copies its fields "
+        "and lines; lines, date, references, notes or contact given here adjust the produced document (the preview "
+        f"shows it as it will be, with its totals). The {kind.label} becomes read-only (it converts once). Cannot be "
+        f"undone. {_HOW_TO_CONFIRM} Returns the produced document's id.",
         ACTION,
     )
+
+
+_PRODUCED: dict[str, KindName] = {"orderConfirmation": "order_confirmation", "invoice": "invoice"}
