@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import enum
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +21,7 @@ __all__ = [
     "ConfirmMode",
     "Secret",
     "Settings",
+    "decode_state_keys",
     "sandbox_db",
     "toolsets",
 ]
@@ -132,6 +136,55 @@ def sandbox_db(env: Mapping[str, str]) -> str:
     return str(Path(raw).expanduser()) if raw else str(default_sandbox_db())
 
 
+MIN_STATE_KEY_BYTES = 32
+_HEX = re.compile(r"[0-9a-fA-F]+")
+
+
+def _decode_state_key(text: str, position: int) -> bytes:
+    where = f"LEDGERBEE_REQUEST_STATE_KEYS key {position}"
+    kind, _, body = text.partition(":") if text.startswith(("hex:", "base64:")) else ("", "", text)
+    try:
+        if kind == "hex" or (not kind and len(body) % 2 == 0 and _HEX.fullmatch(body)):
+            key = bytes.fromhex(body)
+        else:
+            standard = body.replace("-", "+").replace("_", "/")
+            key = base64.b64decode(standard + "=" * (-len(standard) % 4), validate=True)
+    except (ValueError, binascii.Error):
+        raise ConfigError(f"{where} is neither hex nor base64") from None
+    if len(key) < MIN_STATE_KEY_BYTES:
+        raise ConfigError(f"{where} is {len(key)} bytes; keys must be at least {MIN_STATE_KEY_BYTES} bytes")
+    return key
+
+
+def decode_state_keys(raw: str) -> tuple[bytes, ...]:
+    """`LEDGERBEE_REQUEST_STATE_KEYS`: comma-separated keys, newest first, each of at least 32 bytes in hex or
+    base64 (standard or URL-safe, padding optional), or marked `hex:` / `base64:`. Errors name the key's position,
+    never its value."""
+    keys: list[bytes] = []
+    for position, part in enumerate(raw.split(","), start=1):
+        text = part.strip()
+        if not text:
+            continue
+        key = _decode_state_key(text, position)
+        if key in keys:
+            raise ConfigError(f"LEDGERBEE_REQUEST_STATE_KEYS key {position} repeats an earlier key")
+        keys.append(key)
+    return tuple(keys)
+
+
+def _redis_url(env: Mapping[str, str]) -> str | None:
+    raw = env.get("LEDGERBEE_REDIS_URL", "").strip()
+    if not raw:
+        return None
+    if not raw.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError("LEDGERBEE_REDIS_URL must be a redis://, rediss:// or unix:// URL")
+    return raw
+
+
+def _words(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in env.get(name, "").split(",") if part.strip())
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the server can be told, with the defaults a new user gets."""
@@ -157,9 +210,25 @@ class Settings:
     timeout_seconds: float = 30.0
     pdf_inline_max_bytes: int = 1_000_000
     """PDFs up to this size are embedded in a tool result; larger ones are linked as resources."""
+    http: bool = False
+    """Served over streamable HTTP (a remote server) rather than stdio."""
+    redis_url: str | None = None
+    """The Redis every replica shares (locks, audit stream); None: one process keeps its state in memory."""
+    lock_ttl_seconds: float = 30.0
+    """How long a document's Redis lock outlives its holder's last renewal (a crashed replica's lock expires)."""
+    lock_wait_seconds: float = 60.0
+    """How long a call waits for another call's lock on the same document before it is refused."""
+    request_state_keys: tuple[bytes, ...] = field(default=(), repr=False)
+    """Keys sealing the SDK's request state, newest first; empty: a random key per process."""
+    allowed_hosts: tuple[str, ...] = ()
+    """Host header values the HTTP transport accepts (besides loopback); empty: derived from the auth audience."""
+    allowed_origins: tuple[str, ...] = ()
+    """Origin header values the HTTP transport accepts (besides loopback); empty: the auth audience's origin."""
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, *, sandbox: bool = False) -> Settings:
+    def from_env(cls, env: Mapping[str, str] | None = None, *, sandbox: bool = False, http: bool = False) -> Settings:
+        """`http`: serving over streamable HTTP, where consent defaults to elicitation (a remote caller is an
+        agent) and the approval page, which opens a browser on this machine, is refused."""
         env = os.environ if env is None else env
         api_key = env.get("LEDGERBEE_API_KEY", "").strip()
         access_token = env.get("LEDGERBEE_ACCESS_TOKEN", "").strip()
@@ -170,17 +239,29 @@ class Settings:
                 "no LedgerBee credential: set LEDGERBEE_API_KEY (or LEDGERBEE_ACCESS_TOKEN for OAuth), "
                 "or start with --sandbox to try it against the local sandbox"
             )
-        confirm_raw = env.get("LEDGERBEE_CONFIRM", "auto").strip().lower() or "auto"
+        default_confirm = "elicit" if http else "auto"
+        confirm_raw = env.get("LEDGERBEE_CONFIRM", default_confirm).strip().lower() or default_confirm
         try:
             confirm = ConfirmMode(confirm_raw)
         except ValueError:
             raise ConfigError(f"LEDGERBEE_CONFIRM must be auto, elicit, page or token, got {confirm_raw!r}") from None
+        if http and confirm is ConfirmMode.PAGE:
+            raise ConfigError(
+                "LEDGERBEE_CONFIRM=page opens a browser on the server's machine, for local use only; over HTTP use "
+                "elicit (the default) or token"
+            )
         base_url = env.get("LEDGERBEE_BASE_URL", "").strip() or DEFAULT_BASE_URL
         if not base_url.startswith(("https://", "http://")):
             raise ConfigError(f"LEDGERBEE_BASE_URL must be an http(s) URL, got {base_url!r}")
         secret = env.get("LEDGERBEE_CONFIRM_SECRET", "")
         if secret and len(secret) < 32:
             raise ConfigError("LEDGERBEE_CONFIRM_SECRET must be at least 32 characters")
+        redis = _redis_url(env)
+        if redis is not None and not secret:
+            raise ConfigError(
+                "LEDGERBEE_REDIS_URL is set but LEDGERBEE_CONFIRM_SECRET is not: replicas sharing a Redis must "
+                "share the confirmation secret (32+ characters, the same on every replica)"
+            )
         audit = env.get("LEDGERBEE_AUDIT_LOG", "").strip()
         audit_log = (
             None if audit.lower() == "off" else Path(audit).expanduser() if audit else state_dir() / "audit.jsonl"
@@ -202,4 +283,11 @@ class Settings:
             approval_timeout_seconds=_number(env, "LEDGERBEE_APPROVAL_TIMEOUT_SECONDS", 300, low=1, high=3600),
             timeout_seconds=_number(env, "LEDGERBEE_TIMEOUT", 30, low=1, high=300),
             pdf_inline_max_bytes=int(_number(env, "LEDGERBEE_PDF_INLINE_MAX_BYTES", 1_000_000, low=0, high=50_000_000)),
+            http=http,
+            redis_url=redis,
+            lock_ttl_seconds=_number(env, "LEDGERBEE_LOCK_TTL_SECONDS", 30, low=0.5, high=600),
+            lock_wait_seconds=_number(env, "LEDGERBEE_LOCK_WAIT_SECONDS", 60, low=0, high=600),
+            request_state_keys=decode_state_keys(env.get("LEDGERBEE_REQUEST_STATE_KEYS", "")),
+            allowed_hosts=_words(env, "LEDGERBEE_ALLOWED_HOSTS"),
+            allowed_origins=_words(env, "LEDGERBEE_ALLOWED_ORIGINS"),
         )

@@ -16,7 +16,11 @@ from ledgerbee_mcp.guardrails.tokens import TokenSigner
 if TYPE_CHECKING:
     from ledgerbee_mcp.api import LedgerBeeClient
 
-__all__ = ["Guard", "Policy"]
+__all__ = ["Guard", "LockLost", "Policy"]
+
+
+class LockLost(Exception):
+    """Raised by `Guard.check_lock`: the document's lock is no longer this call's (it expired or was taken over)."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,11 @@ class Guard(Protocol):
     def today(self) -> dt.date: ...
 
     def locked(self, document_id: str) -> AbstractAsyncContextManager[None]: ...
+
+    async def check_lock(self, document_id: str) -> None:
+        """Right before the irreversible request, inside `locked`: raise `LockLost` unless the document's lock is
+        still this call's. A no-op where the lock cannot be lost (one process, an in-memory lock)."""
+        ...
 
     def shielded(self) -> AbstractContextManager[object]:
         """A scope that a cancellation of the call does not interrupt (it takes effect when the scope ends)."""

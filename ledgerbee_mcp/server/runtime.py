@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import OrderedDict
 from collections.abc import AsyncGenerator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -14,13 +14,18 @@ from mcp.server.mcpserver.exceptions import ToolError
 
 from ledgerbee_mcp.config import Settings
 from ledgerbee_mcp.guardrails.audit import AuditLog
-from ledgerbee_mcp.guardrails.context import Policy
+from ledgerbee_mcp.guardrails.context import LockLost, Policy
 from ledgerbee_mcp.guardrails.tokens import TokenSigner
+from ledgerbee_mcp.server.audit_sink import HostAudit, StreamMirror
+from ledgerbee_mcp.server.auth.context import current_subject
 from ledgerbee_mcp.server.written import WrittenBodies
 
 if TYPE_CHECKING:
+    import redis.asyncio as aioredis
+
     from ledgerbee_mcp.api import LedgerBeeClient
     from ledgerbee_mcp.server.approval import ApprovalPages, BrowserOpener
+    from ledgerbee_mcp.server.shared import Fence, RedisLocks
 
 __all__ = ["Runtime"]
 
@@ -48,6 +53,11 @@ class Runtime:
     _approvals: ApprovalPages | None = None
     _locks: dict[str, _DocumentLock] = field(default_factory=dict[str, _DocumentLock])
     _recent: dict[str, OrderedDict[str, None]] = field(default_factory=dict[str, OrderedDict[str, None]])
+    redis: aioredis.Redis | None = None
+    """The shared Redis (`LEDGERBEE_REDIS_URL`), or None when this process runs alone."""
+    shared_locks: RedisLocks | None = None
+    """Per-document locks across every replica sharing the Redis, held behind the local lock."""
+    _fences: dict[str, Fence] = field(default_factory=dict[str, "Fence"])
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Runtime:
@@ -57,7 +67,21 @@ class Runtime:
             if key
             else TokenSigner.random(settings.token_ttl_seconds)
         )
-        return cls(settings=settings, signer=signer, audit=AuditLog(settings.audit_log))
+        mirror = StreamMirror(settings.redis_url) if settings.redis_url else None
+        audit = HostAudit(settings.audit_log, subject=current_subject, mirror=mirror)
+        rt = cls(settings=settings, signer=signer, audit=audit)
+        if settings.redis_url:
+            from ledgerbee_mcp.server.shared import RedisLocks, open_redis
+
+            rt.redis = open_redis(settings.redis_url)
+            rt.shared_locks = RedisLocks(
+                rt.redis, ttl_seconds=settings.lock_ttl_seconds, acquire_timeout_seconds=settings.lock_wait_seconds
+            )
+        return rt
+
+    def subject(self) -> str | None:
+        """The caller's OAuth subject inside a request on a server with OAuth; None otherwise."""
+        return current_subject()
 
     @property
     def policy(self) -> Policy:
@@ -94,23 +118,66 @@ class Runtime:
             await approvals.aclose()
         if client is not None:
             await client.aclose()
+        if isinstance(self.audit, HostAudit) and self.audit.mirror is not None:
+            self.audit.mirror.close()
+        if self.redis is not None:
+            await self.redis.aclose()
+
+    async def redis_answers(self) -> bool | None:
+        """Whether the shared Redis answers a PING now (for the health endpoint); None without Redis."""
+        if self.redis is None:
+            return None
+        from ledgerbee_mcp.server.shared.connection import REDIS_ERRORS
+
+        try:
+            with anyio.fail_after(2):
+                return bool(await self.redis.ping())  # pyright: ignore[reportUnknownMemberType]
+        except REDIS_ERRORS:
+            return False
 
     @asynccontextmanager
     async def locked(self, document_id: str) -> AsyncGenerator[None]:
-        """Hold the document's lock, so two calls in this process never act on the same document at once.
-        The lock is dropped when nobody holds or waits for it, so a long-lived server keeps no lock per
-        document it ever touched."""
+        """Hold the document's lock, so two calls never act on the same document at once: in this process an
+        anyio lock, and with Redis also the shared lock every replica takes (behind the local one, so calls in
+        one process queue here rather than poll Redis). The local lock is dropped when nobody holds or waits for
+        it, so a long-lived server keeps no lock per document it ever touched. When the shared lock cannot be
+        taken (another call holds it past `lock_wait_seconds`, or Redis is unreachable) the call is refused."""
         entry = self._locks.get(document_id)
         if entry is None:
             entry = self._locks[document_id] = _DocumentLock()
         entry.users += 1
         try:
-            async with entry.lock:
+            async with entry.lock, AsyncExitStack() as stack:
+                if self.shared_locks is not None:
+                    from ledgerbee_mcp.server.shared import LockUnavailable
+
+                    try:
+                        fence = await stack.enter_async_context(self.shared_locks.locked(document_id))
+                    except LockUnavailable as error:
+                        raise ToolError(
+                            f"Refused: another call is acting on document {document_id} ({error}). Nothing was "
+                            "done; read the document, then try again."
+                        ) from None
+                    self._fences[document_id] = fence
+                    stack.callback(self._fences.pop, document_id, None)
                 yield
         finally:
             entry.users -= 1
             if entry.users == 0:
                 del self._locks[document_id]
+
+    async def check_lock(self, document_id: str) -> None:
+        """Raise the guardrails' `LockLost` unless this call still holds the document's shared lock (renewing
+        it); a no-op without Redis, where the in-process lock cannot be lost."""
+        fence = self._fences.get(document_id)
+        if fence is None:
+            return
+        from ledgerbee_mcp.server.shared import LockLost as SharedLockLost
+
+        try:
+            await fence.check()
+        except SharedLockLost as error:
+            raise LockLost(str(error)) from None
 
     def shielded(self) -> anyio.CancelScope:
         return anyio.CancelScope(shield=True)

@@ -15,20 +15,15 @@ environment). Redis is not where they live: whoever can read the Redis could the
 
 from __future__ import annotations
 
-import base64
-import binascii
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ledgerbee_mcp.config import ConfigError
+from ledgerbee_mcp.config import MIN_STATE_KEY_BYTES, ConfigError, decode_state_keys
 
 __all__ = ["MIN_KEY_BYTES", "SharedSecrets", "shared_secrets"]
 
-MIN_KEY_BYTES = 32
-
-_HEX = re.compile(r"[0-9a-fA-F]+")
+MIN_KEY_BYTES = MIN_STATE_KEY_BYTES
 
 
 @dataclass(frozen=True, repr=False)
@@ -50,22 +45,6 @@ class SharedSecrets:
         return f"SharedSecrets(confirm_secret={confirm}, request_state_keys={len(self.request_state_keys)})"
 
 
-def _decode_key(text: str, position: int) -> bytes:
-    where = f"LEDGERBEE_REQUEST_STATE_KEYS key {position}"
-    kind, _, body = text.partition(":") if text.startswith(("hex:", "base64:")) else ("", "", text)
-    try:
-        if kind == "hex" or (not kind and len(body) % 2 == 0 and _HEX.fullmatch(body)):
-            key = bytes.fromhex(body)
-        else:
-            standard = body.replace("-", "+").replace("_", "/")
-            key = base64.b64decode(standard + "=" * (-len(standard) % 4), validate=True)
-    except (ValueError, binascii.Error):
-        raise ConfigError(f"{where} is neither hex nor base64") from None
-    if len(key) < MIN_KEY_BYTES:
-        raise ConfigError(f"{where} is {len(key)} bytes; keys must be at least {MIN_KEY_BYTES} bytes")
-    return key
-
-
 def shared_secrets(env: Mapping[str, str] | None = None) -> SharedSecrets:
     """Read the shared secrets from `env` (the process environment by default); `ConfigError` names the variable
     and the key at fault, never a key's value."""
@@ -73,13 +52,5 @@ def shared_secrets(env: Mapping[str, str] | None = None) -> SharedSecrets:
     raw_secret = env.get("LEDGERBEE_CONFIRM_SECRET", "")
     if raw_secret and len(raw_secret) < 32:
         raise ConfigError("LEDGERBEE_CONFIRM_SECRET must be at least 32 characters")
-    keys: list[bytes] = []
-    for position, part in enumerate(env.get("LEDGERBEE_REQUEST_STATE_KEYS", "").split(","), start=1):
-        text = part.strip()
-        if not text:
-            continue
-        key = _decode_key(text, position)
-        if key in keys:
-            raise ConfigError(f"LEDGERBEE_REQUEST_STATE_KEYS key {position} repeats an earlier key")
-        keys.append(key)
-    return SharedSecrets(confirm_secret=raw_secret.encode() if raw_secret else None, request_state_keys=tuple(keys))
+    keys = decode_state_keys(env.get("LEDGERBEE_REQUEST_STATE_KEYS", ""))
+    return SharedSecrets(confirm_secret=raw_secret.encode() if raw_secret else None, request_state_keys=keys)
