@@ -1,31 +1,24 @@
-"""Document PDFs: fetched through the client, addressed by `ledgerbee://` URIs."""
+"""Document PDFs: fetched through the client, addressed by `ledgerbee://` URIs built from the kinds table."""
 
 from __future__ import annotations
 
-from typing import Literal
-
+from ledgerbee_mcp.server.kinds import KINDS, KindName
 from ledgerbee_mcp.server.runtime import Runtime
 
 __all__ = ["PdfKind", "fetch_pdf", "pdf_uri"]
 
-PdfKind = Literal["quote", "order_confirmation", "invoice"]
-
-SEGMENT: dict[PdfKind, str] = {
-    "quote": "quotes",
-    "order_confirmation": "order-confirmations",
-    "invoice": "invoices",
-}
+PdfKind = KindName
 
 
 def pdf_uri(kind: PdfKind, document_id: str, *, draft: bool) -> str:
-    return f"ledgerbee://{SEGMENT[kind]}/{document_id}/{'draft.pdf' if draft else 'pdf'}"
+    segment = KINDS[kind].segment
+    return f"ledgerbee://{segment}/{document_id}/{'draft.pdf' if draft and KINDS[kind].has_draft_pdf else 'pdf'}"
 
 
 async def fetch_pdf(rt: Runtime, kind: PdfKind, document_id: str, *, draft: bool) -> bytes:
     """The PDF; LedgerBee's errors pass through, for the tool or the resource to report in its own terms."""
-    if kind == "quote":
-        return await rt.client.quotes.pdf(document_id, draft=draft)
-    if kind == "order_confirmation":
-        return await rt.client.order_confirmations.pdf(document_id, draft=draft)
-    # Invoices have no draft switch in the API: an invoice that is still a draft renders watermarked.
-    return await rt.client.invoices.pdf(document_id)
+    table = KINDS[kind]
+    if table.has_draft_pdf:
+        return await table.pdf(rt.client)(document_id, draft=draft)
+    # No draft switch in the API for this kind: one that is still a draft renders watermarked anyway.
+    return await table.pdf(rt.client)(document_id)

@@ -2,73 +2,48 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from mcp.server import MCPServer
 from mcp_types import Completion, CompletionArgument, CompletionContext, PromptReference, ResourceTemplateReference
 
 from ledgerbee_mcp.api import LedgerBeeError
 from ledgerbee_mcp.server.crashes import resource_errors
+from ledgerbee_mcp.server.kinds import KINDS, DocKind
 from ledgerbee_mcp.server.pdfs import PdfKind, fetch_pdf, pdf_uri
 from ledgerbee_mcp.server.runtime import Runtime
+from ledgerbee_mcp.server.tools.signatures import Param, signed
 
 __all__ = ["register_resources"]
 
-_ARG_KIND: dict[str, PdfKind] = {
-    "quote_id": "quote",
-    "order_confirmation_id": "order_confirmation",
-    "invoice_id": "invoice",
-}
+_ARG_KIND: dict[str, PdfKind] = {kind.id_arg: kind.name for kind in KINDS.values()}
+
+
+def _reader(rt: Runtime, kind: DocKind, *, draft: bool) -> Any:
+    async def read(**kw: Any) -> bytes:
+        return await _read(rt, kind.name, kw[kind.id_arg], draft=draft)
+
+    return signed(read, [Param(kind.id_arg, str)], bytes, name=f"{kind.name}_{'draft_' if draft else ''}pdf")
 
 
 def register_resources(server: MCPServer, rt: Runtime) -> None:
-    @server.resource(
-        "ledgerbee://quotes/{quote_id}/pdf",
-        name="quote_pdf",
-        title="Quote PDF",
-        description="The quote as LedgerBee renders it (watermarked while it is a draft).",
-        mime_type="application/pdf",
-    )
-    async def quote_pdf(quote_id: str) -> bytes:
-        return await _read(rt, "quote", quote_id, draft=False)
-
-    @server.resource(
-        "ledgerbee://quotes/{quote_id}/draft.pdf",
-        name="quote_draft_pdf",
-        title="Quote draft preview PDF",
-        description="A watermarked DRAFT preview of the quote, for review before sending.",
-        mime_type="application/pdf",
-    )
-    async def quote_draft_pdf(quote_id: str) -> bytes:
-        return await _read(rt, "quote", quote_id, draft=True)
-
-    @server.resource(
-        "ledgerbee://order-confirmations/{order_confirmation_id}/pdf",
-        name="order_confirmation_pdf",
-        title="Order confirmation PDF",
-        description="The order confirmation as LedgerBee renders it (watermarked while it is a draft).",
-        mime_type="application/pdf",
-    )
-    async def order_confirmation_pdf(order_confirmation_id: str) -> bytes:
-        return await _read(rt, "order_confirmation", order_confirmation_id, draft=False)
-
-    @server.resource(
-        "ledgerbee://order-confirmations/{order_confirmation_id}/draft.pdf",
-        name="order_confirmation_draft_pdf",
-        title="Order confirmation draft preview PDF",
-        description="A watermarked DRAFT preview of the order confirmation, for review before sending.",
-        mime_type="application/pdf",
-    )
-    async def order_confirmation_draft_pdf(order_confirmation_id: str) -> bytes:
-        return await _read(rt, "order_confirmation", order_confirmation_id, draft=True)
-
-    @server.resource(
-        "ledgerbee://invoices/{invoice_id}/pdf",
-        name="invoice_pdf",
-        title="Invoice PDF",
-        description="The invoice as LedgerBee renders it (watermarked while it is a draft).",
-        mime_type="application/pdf",
-    )
-    async def invoice_pdf(invoice_id: str) -> bytes:
-        return await _read(rt, "invoice", invoice_id, draft=False)
+    for kind in KINDS.values():
+        title = kind.label[0].upper() + kind.label[1:]
+        server.resource(
+            f"ledgerbee://{kind.segment}/{{{kind.id_arg}}}/pdf",
+            name=f"{kind.name}_pdf",
+            title=f"{title} PDF",
+            description=f"The {kind.label} as LedgerBee renders it (watermarked while it is a draft).",
+            mime_type="application/pdf",
+        )(_reader(rt, kind, draft=False))
+        if kind.has_draft_pdf:
+            server.resource(
+                f"ledgerbee://{kind.segment}/{{{kind.id_arg}}}/draft.pdf",
+                name=f"{kind.name}_draft_pdf",
+                title=f"{title} draft preview PDF",
+                description=f"A watermarked DRAFT preview of the {kind.label}, for review before sending.",
+                mime_type="application/pdf",
+            )(_reader(rt, kind, draft=True))
 
     @server.completion()
     async def complete(
@@ -94,12 +69,7 @@ async def _recent_ids(rt: Runtime, kind: PdfKind) -> list[str]:
     """Ids this session touched first, then the newest documents of that kind."""
     ids = rt.recent(kind)
     try:
-        if kind == "quote":
-            listed = [d.id for d in (await rt.client.quotes.list(limit=20)).data]
-        elif kind == "order_confirmation":
-            listed = [d.id for d in (await rt.client.order_confirmations.list(limit=20)).data]
-        else:
-            listed = [d.id for d in (await rt.client.invoices.list(limit=20)).data]
+        listed = [d.id for d in (await KINDS[kind].list(rt.client)(limit=20)).data]
     except LedgerBeeError:
         # Completions are a convenience: offer what this session saw rather than fail the request.
         listed = []
