@@ -73,6 +73,8 @@ class DocView:
     lines_digest: str
     lines: tuple[tuple[str | None, Decimal, Decimal], ...] = ()
     """Each line's description, quantity and unit price, for the person's summary."""
+    zero_vat_lines: int = 0
+    """Product lines with a 0 % VAT rate."""
 
     @property
     def label(self) -> str:
@@ -111,6 +113,7 @@ def view_of(doc: Document) -> DocView:
         updated_at=doc.updated_at,
         lines_digest=hashlib.sha256(json.dumps(lines).encode()).hexdigest()[:16],
         lines=tuple((ln.description, ln.quantity, ln.unit_price) for ln in doc.lines),
+        zero_vat_lines=sum(1 for ln in doc.lines if ln.line_type != "text" and ln.vat_rate == 0),
     )
 
 
@@ -190,7 +193,9 @@ def _check_not_converted(view: DocView, action: str) -> None:
         raise _refuse(
             view,
             f"was converted to {produced} {view.converted_to} and is read-only, so it cannot be {action}",
-            f"act on the {produced} {view.converted_to} instead",
+            f"to give the customer a copy of this {view.label}, get its PDF (get_document_pdf) and forward it; to "
+            f"send what it became, use send_{'invoice' if view.converted_to_invoice_id else 'order_confirmation'} "
+            f"on {view.converted_to}",
         )
 
 
@@ -204,6 +209,22 @@ def _common_warnings(view: DocView, today: dt.date) -> list[str]:
         warnings.append(f"The {view.label}'s total amount is 0.00.")
     if view.status == "rejected":
         warnings.append("The customer rejected this quote.")
+    return warnings
+
+
+# A Danish-style ledger: a customer in the same country pays VAT, so a 0 % line there is usually a mistake.
+_DOMESTIC = "DK"
+
+
+def _send_warnings(view: DocView, customer: Customer | None) -> list[str]:
+    warnings: list[str] = []
+    if view.doc_type == "quote" and view.valid_until is None:
+        warnings.append("The quote has no valid-until date: the offer will not expire.")
+    country = customer.address.country if customer is not None and customer.address is not None else None
+    if view.zero_vat_lines and (country or "").upper() == _DOMESTIC:
+        warnings.append(
+            f"{view.zero_vat_lines} line(s) have 0 % VAT, but the customer is in {_DOMESTIC}: check the price."
+        )
     return warnings
 
 
@@ -337,7 +358,7 @@ async def prepare_send(
             "send with delivery_type Manual and deliver the PDF yourself",
         )
     customer = await _customer(client, view)
-    warnings = _common_warnings(view, today)
+    warnings = _common_warnings(view, today) + _send_warnings(view, customer)
     if view.status != "draft":
         warnings.append(
             f"Already sent ({visible(view.status, 30)}, number {visible(view.number, 40)}, at {view.sent_at}): "
