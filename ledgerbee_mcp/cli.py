@@ -1,4 +1,4 @@
-"""`ledgerbee-mcp`: serve MCP over stdio, run the local sandbox, or walk through the demo.
+"""`ledgerbee-mcp`: serve MCP over stdio or streamable HTTP, run the local sandbox, or walk through the demo.
 
 This is the composition root: the only place (with the demo) that reaches the sandbox, so the server itself
 never depends on it and the real path never loads it.
@@ -33,7 +33,7 @@ _SANDBOX_MODULES = ("fpdf", "starlette", "uvicorn")
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ledgerbee-mcp",
-        description="MCP server for LedgerBee quotes, order confirmations and invoices (stdio).",
+        description="MCP server for LedgerBee quotes, order confirmations and invoices (stdio, or HTTP).",
     )
     parser.add_argument("--version", action="version", version=f"ledgerbee-mcp {__version__}")
     parser.add_argument(
@@ -49,6 +49,22 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="comma-separated tool groups to offer: quotes, order_confirmations, invoices, lookups "
         "(as LEDGERBEE_TOOLSETS; default all)",
+    )
+    parser.add_argument(
+        "--transport",
+        choices=("stdio", "http"),
+        default="stdio",
+        help="stdio (default: the client starts this process) or http (a remote server: streamable HTTP at /mcp)",
+    )
+    parser.add_argument("--host", default=None, help="with --transport http: address to listen on (default 127.0.0.1)")
+    parser.add_argument(
+        "--port", type=int, default=None, help="with --transport http: port to listen on (default 8000)"
+    )
+    parser.add_argument(
+        "--no-auth",
+        action="store_true",
+        help="with --transport http: serve a non-loopback address without OAuth (only behind a gateway that "
+        "authenticates every caller)",
     )
     sub = parser.add_subparsers(dest="command")
     sandbox = sub.add_parser("sandbox", help="run the local LedgerBee API sandbox over HTTP")
@@ -127,9 +143,13 @@ def _run_sandbox(host: str, port: int, db: str) -> int:
     return 0
 
 
-def _run_stdio(sandbox: bool, *, read_only: bool, toolsets: str | None) -> int:
+def _run_server(args: argparse.Namespace) -> int:
+    http = args.transport == "http"
+    if not http and (args.host is not None or args.port is not None or args.no_auth):
+        return _fail("--host, --port and --no-auth apply to --transport http")
+    sandbox, read_only, toolsets = args.sandbox, args.read_only, args.toolsets
     try:
-        settings = Settings.from_env(sandbox=sandbox)
+        settings = Settings.from_env(sandbox=sandbox, http=http)
         if read_only:
             settings = dataclasses.replace(settings, read_only=True)
         if toolsets is not None:
@@ -141,10 +161,57 @@ def _run_stdio(sandbox: bool, *, read_only: bool, toolsets: str | None) -> int:
         if _sandbox_extra_missing("--sandbox") or not _db_folder_ready(settings.sandbox_db):
             return 2
         transport = _sandbox_transport(settings.sandbox_db)
+    if http:
+        return _run_http(args, settings, transport)
     from ledgerbee_mcp.server import build_server
 
     build_server(settings, transport=transport).run("stdio")
     return 0
+
+
+def _run_http(
+    args: argparse.Namespace, settings: Settings, transport: Callable[[], httpx.AsyncBaseTransport] | None
+) -> int:
+    from ledgerbee_mcp.server import build_server
+    from ledgerbee_mcp.server.auth import AuthConfig
+    from ledgerbee_mcp.server.http import is_loopback, serve_http
+
+    host: str = args.host or "127.0.0.1"
+    port: int = 8000 if args.port is None else args.port
+    if not 0 < port < 65536:
+        return _fail(f"--port must be between 1 and 65535, got {port}")
+    try:
+        auth = AuthConfig.from_env()
+    except ConfigError as error:
+        return _fail(str(error))
+    if auth is None and not is_loopback(host):
+        if not args.no_auth:
+            return _fail(
+                f"refusing to serve {host} without OAuth: set LEDGERBEE_AUTH_ISSUER and LEDGERBEE_AUTH_AUDIENCE, "
+                "or pass --no-auth when a gateway in front authenticates every caller"
+            )
+        _warn(
+            f"serving {host}:{port} WITHOUT authentication (--no-auth): anyone who reaches this port can act with "
+            "this server's LedgerBee credential"
+        )
+    if auth is not None and args.no_auth:
+        return _fail("--no-auth contradicts LEDGERBEE_AUTH_ISSUER/LEDGERBEE_AUTH_AUDIENCE: drop one")
+    if settings.redis_url is None:
+        _note(
+            "no LEDGERBEE_REDIS_URL: running as a single process (document locks, audit and request-state keys are "
+            "this process's own); do not run more replicas of it"
+        )
+    server = build_server(settings, transport=transport, auth=auth)
+    serve_http(server, settings, auth, host=host, port=port)
+    return 0
+
+
+def _warn(message: str) -> None:
+    _note(f"warning: {message}")
+
+
+def _note(message: str) -> None:
+    print(f"ledgerbee-mcp: {message}", file=sys.stderr, flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -161,4 +228,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ledgerbee_mcp.demo import run_demo
 
         return run_demo(args.out)
-    return _run_stdio(args.sandbox, read_only=args.read_only, toolsets=args.toolsets)
+    return _run_server(args)

@@ -5,13 +5,16 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncGenerator, Callable
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from mcp.server import MCPServer
+from mcp.server import MCPServer, ServerRequestContext
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.request_state import RequestStateSecurity
+from mcp_types import ListToolsResult
 
 from ledgerbee_mcp import __version__
 from ledgerbee_mcp.config import SANDBOX_API_KEY, Settings
+from ledgerbee_mcp.server.auth import AuthConfig, current_scopes, permitted_tools
 from ledgerbee_mcp.server.prompts import register_prompts
 from ledgerbee_mcp.server.resources import register_resources
 from ledgerbee_mcp.server.runtime import Runtime
@@ -19,6 +22,9 @@ from ledgerbee_mcp.server.tools import build_tools
 
 if TYPE_CHECKING:
     import httpx
+    from mcp.server.context import CallNext, HandlerResult
+    from starlette.requests import Request
+    from starlette.responses import Response
 
     from ledgerbee_mcp.api import LedgerBeeClient
     from ledgerbee_mcp.server.approval import BrowserOpener
@@ -70,15 +76,49 @@ def _client(settings: Settings, transport: TransportSource | None) -> LedgerBeeC
     )
 
 
+async def _tools_in_scope(ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
+    """`tools/list` shows an OAuth caller only the tools its scopes allow (calling another is refused too, by
+    `CrashSafeTool.run`); without OAuth the listing is untouched."""
+    result = await call_next(ctx)
+    granted = current_scopes()
+    if ctx.method == "tools/list" and granted is not None and isinstance(result, ListToolsResult):
+        return result.model_copy(update={"tools": permitted_tools(granted, result.tools)})
+    return result
+
+
+def _add_health(server: MCPServer, rt: Runtime) -> None:
+    @server.custom_route("/healthz", methods=["GET"], include_in_schema=False)
+    async def healthz(_: Request) -> Response:  # pyright: ignore[reportUnusedFunction] -- registered by decorator
+        """For a load balancer: 200 while this replica can serve, 503 when its shared Redis does not answer."""
+        from starlette.responses import JSONResponse
+
+        redis = await rt.redis_answers()
+        body: dict[str, object] = {"status": "ok" if redis is not False else "degraded", "version": __version__}
+        if redis is not None:
+            body["redis"] = redis
+        return JSONResponse(body, status_code=200 if redis is not False else 503)
+
+
 def build_server(
-    settings: Settings, *, transport: TransportSource | None = None, open_browser: BrowserOpener | None = None
+    settings: Settings,
+    *,
+    transport: TransportSource | None = None,
+    open_browser: BrowserOpener | None = None,
+    auth: AuthConfig | None = None,
 ) -> MCPServer:
     """The server for these settings. `transport` reaches an in-process sandbox (or a test double); a
     callable is called on the first tool call, so an expensive transport costs nothing at start-up.
     `open_browser` shows the approval page to the person (default: `webbrowser.open`); handing one in also says
-    that a browser can be opened here."""
+    that a browser can be opened here. `auth`: serve as an OAuth resource server (HTTP only): bearer tokens are
+    checked, tools are offered by scope, and the audit names each caller. LedgerBee is always called with the
+    server's own credential, never with a caller's token."""
     rt = Runtime.from_settings(settings)
     rt.open_browser = open_browser
+    verifier = None
+    if auth is not None:
+        from ledgerbee_mcp.server.auth import JwtTokenVerifier
+
+        verifier = JwtTokenVerifier(auth)
 
     @asynccontextmanager
     async def lifespan(_: MCPServer) -> AsyncGenerator[Runtime]:
@@ -97,7 +137,16 @@ def build_server(
         lifespan=lifespan,
         log_level="WARNING",
         tools=build_tools(rt),
+        auth=auth.auth_settings() if auth is not None else None,
+        token_verifier=verifier,
+        # Every replica seals and opens request state with the same keys (newest first); else one per process.
+        request_state_security=(
+            RequestStateSecurity(keys=list(settings.request_state_keys)) if settings.request_state_keys else None
+        ),
+        middleware=[_tools_in_scope],
     )
+    if settings.http:
+        _add_health(server, rt)
     register_resources(server, rt)
     register_prompts(server)
     return server
