@@ -21,6 +21,7 @@ from ledgerbee_mcp.api import LedgerBeeError, NotFoundError
 from ledgerbee_mcp.guardrails.audit import AuditLog, AuditRecord, AuditUnavailable
 from ledgerbee_mcp.server._sdk import UnexpectedToolError
 from ledgerbee_mcp.server.arguments import explain_arguments
+from ledgerbee_mcp.server.auth import current_scopes, missing_scope
 from ledgerbee_mcp.server.errors import describe
 
 __all__ = ["CrashSafeTool", "crash_safe", "resource_errors"]
@@ -51,6 +52,15 @@ class CrashSafeTool(Tool):
     audit: AuditLog | None = Field(default=None, exclude=True)
 
     async def run(self, arguments: dict[str, Any], context: Context[Any, Any], convert_result: bool = False) -> Any:
+        granted = current_scopes()
+        if granted is not None:
+            # A remote caller with OAuth: its token's scopes say what it may do (the listing hides the rest).
+            needed = missing_scope(granted, self)
+            if needed is not None:
+                raise ToolError(
+                    f"{self.name} needs the OAuth scope {needed}, which this caller's access token does not grant. "
+                    f"Nothing was done. Ask the person to sign in again granting {needed}."
+                )
         try:
             return await super().run(arguments, context, convert_result)
         except UnexpectedToolError as crash:
