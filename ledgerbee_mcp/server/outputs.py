@@ -221,3 +221,54 @@ class PdfOut(BaseModel):
     size_bytes: int
     embedded: bool
     """True when the PDF travels in this result; false when it is only linked (too large)."""
+
+
+class ActivityRow(BaseModel):
+    """One send or conversion: from this server's audit, or seen only in LedgerBee."""
+
+    at: dt.datetime
+    """When: the audit's time of the outcome, or LedgerBee's sentAt for a send not in the audit."""
+    action: str
+    """send or convert."""
+    outcome: str
+    """done, "attempted, outcome not recorded", unknown, or (with include_refused) refused, declined,
+    confirmation_required, not_done, cancelled; or "sent outside this server (...)" for a send LedgerBee shows and
+    this server's audit does not."""
+    document_type: str
+    document_id: str
+    number: str | None = None
+    customer_id: str | None = None
+    customer_name: str | None = None
+    amount: DecimalString | None = None
+    currency: str | None = None
+    delivery_type: str | None = None
+    """Manual or Email, as this server asked."""
+    recipient: str | None = None
+    """Who was e-mailed."""
+    consent: str | None = None
+    """How the person agreed: elicitation, approval page or token."""
+    target: str | None = None
+    """What a conversion produced: invoice or orderConfirmation."""
+    produced_document_id: str | None = None
+    sent_at: dt.datetime | None = None
+    """LedgerBee's sentAt for the document now (its last send)."""
+    differences: list[str] | None = None
+    """Where LedgerBee, after the action, showed something other than what the person approved."""
+    reason: str | None = None
+    """Why it was refused, declined or left unknown."""
+
+
+class ActivityPage(BaseModel):
+    items: list[ActivityRow]
+    """Newest first."""
+    total: int
+    """Rows found; `items` holds at most `limit` of them."""
+    date_from: dt.date
+    date_to: dt.date
+    today: dt.date
+    """The tenant's date today."""
+    audit: Literal["on", "off"]
+    skipped_lines: int = 0
+    """Audit lines that could not be read."""
+    note: str
+    """What the answer rests on: the audit's span, lines skipped, how far LedgerBee's lists were scanned."""

@@ -12,6 +12,7 @@ from ledgerbee_mcp.server.compact import compact_tool
 from ledgerbee_mcp.server.crashes import crash_safe
 from ledgerbee_mcp.server.kinds import KINDS, DocKind
 from ledgerbee_mcp.server.runtime import Runtime
+from ledgerbee_mcp.server.tools.activity import activity_tools
 from ledgerbee_mcp.server.tools.drafts import create_tool, update_tool
 from ledgerbee_mcp.server.tools.guarded_tools import convert_tool, send_tool
 from ledgerbee_mcp.server.tools.lookups import lookup_tools
@@ -34,7 +35,7 @@ def _kind_tools(rt: Runtime, kind: DocKind) -> list[ToolSpec]:
 
 def all_tools(rt: Runtime) -> list[ToolSpec]:
     kinds = [spec for kind in KINDS.values() for spec in _kind_tools(rt, kind)]
-    return [*kinds, *lookup_tools(rt), *pdf_tools(rt)]
+    return [*kinds, *lookup_tools(rt), *activity_tools(rt), *pdf_tools(rt)]
 
 
 def chosen_tools(rt: Runtime) -> list[ToolSpec]:
