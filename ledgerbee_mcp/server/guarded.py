@@ -232,4 +232,10 @@ async def run_many(
 ) -> BatchResult:
     """`run` for a batch send: one consent, then each document through the guarded flow (`run_batch`)."""
     with refusals():
-        return batch_result_of(await run_batch(rt, batch, _consent(approval), token, spec_for))
+        return batch_result_of(await run_batch(rt, batch, _consent(approval), token, spec_for, _host_refusal))
+
+
+def _host_refusal(error: Exception) -> str | None:
+    """A `ToolError` this server raises while taking a document's lock (another call holds it) or connecting:
+    raised before LedgerBee is asked, so it refuses that one document of a batch."""
+    return str(error) if isinstance(error, ToolError) else None

@@ -272,3 +272,45 @@ class ActivityPage(BaseModel):
     """Audit lines that could not be read."""
     note: str
     """What the answer rests on: the audit's span, lines skipped, how far LedgerBee's lists were scanned."""
+
+
+class BatchRow(BaseModel):
+    """One document a batch send will send (or would have sent), as the person was shown it."""
+
+    document_id: str
+    document_number: str
+    """The current number, or a note that one will be allocated."""
+    customer_name: str | None
+    amount: DecimalString
+    currency: str
+    delivery_type: str
+    recipient: Recipient | None = None
+    warnings: list[str] = Field(default_factory=list[str])
+
+
+class BatchItemResult(BaseModel):
+    """What happened to one document of a batch send."""
+
+    document_id: str
+    outcome: Literal["done", "refused", "not_done", "unknown", "declined", "confirmation_required"]
+    message: str
+    """For refused: the reason and the next step; for done: the number and where it was e-mailed."""
+    document_number: str | None = None
+    differences: list[str] | None = None
+    """Where LedgerBee, after sending, shows something other than what the person approved."""
+
+
+class BatchResult(BaseModel):
+    """The outcome of a batch send: one consent for the batch, one outcome per document."""
+
+    outcome: Literal["confirmation_required", "declined", "done", "partly_done", "none_done"]
+    message: str
+    preview: list[BatchRow]
+    """The documents that will be (or were to be) sent; those refused before sending are only in `results`."""
+    totals: dict[str, DecimalString]
+    """The total amount of the previewed documents, per currency."""
+    confirmation_token: str | None = None
+    """Only with `confirmation_required`: pass it back, unchanged, with the same arguments to go ahead."""
+    token_expires_at: dt.datetime | None = None
+    results: list[BatchItemResult]
+    """One per requested document, in the order given."""

@@ -12,6 +12,7 @@ from ledgerbee_mcp.server.compact import compact_tool
 from ledgerbee_mcp.server.crashes import crash_safe
 from ledgerbee_mcp.server.kinds import KINDS, DocKind
 from ledgerbee_mcp.server.runtime import Runtime
+from ledgerbee_mcp.server.tools.batch import batch_send_tool
 from ledgerbee_mcp.server.tools.activity import activity_tools
 from ledgerbee_mcp.server.tools.drafts import create_tool, update_tool
 from ledgerbee_mcp.server.tools.guarded_tools import convert_tool, send_tool
@@ -27,7 +28,7 @@ def _kind_tools(rt: Runtime, kind: DocKind) -> list[ToolSpec]:
     made = [list_tool(rt, kind), get_tool(rt, kind)]
     if kind.drafts:
         made += [create_tool(rt, kind), update_tool(rt, kind)]
-    made.append(send_tool(rt, kind))
+    made += [send_tool(rt, kind), batch_send_tool(rt, kind)]
     if kind.convert_targets:
         made.append(convert_tool(rt, kind))
     return [replace(spec, toolset=kind.toolset) for spec in made]

@@ -1,0 +1,211 @@
+"""The batch send tools, written once for every kind in the table: `send_quotes`, `send_order_confirmations`,
+`send_invoices`. Up to 25 documents of one kind, one preview (a table), one consent; then each document through the
+single send's guarded flow (`guardrails/batch.py`)."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Annotated, Any
+
+import anyio
+from mcp.server.mcpserver import Context, Elicit, ElicitationResult, Resolve
+from pydantic import AfterValidator, Field
+
+from ledgerbee_mcp.api import DeliveryType
+from ledgerbee_mcp.guardrails.audit import AuditUnavailable
+from ledgerbee_mcp.guardrails.batch import (
+    MAX_BATCH,
+    BatchPrepared,
+    choose_batch_consent,
+    preflight_batch,
+    render_batch,
+)
+from ledgerbee_mcp.guardrails.flow import GuardedAction
+from ledgerbee_mcp.guardrails.outcomes import Consent, PersonAnswer, Refused, TokenPath
+from ledgerbee_mcp.guardrails.preflight import preflight_send
+from ledgerbee_mcp.guardrails.preview import Prepared
+from ledgerbee_mcp.server.guarded import ConfirmAction, client_can_elicit, refusals, run_many
+from ledgerbee_mcp.server.inputs import DocumentId, EmailAddress
+from ledgerbee_mcp.server.kinds import DocKind
+from ledgerbee_mcp.server.outputs import BatchResult
+from ledgerbee_mcp.server.runtime import Runtime
+from ledgerbee_mcp.server.tools.guarded_tools import Delivery, Token
+from ledgerbee_mcp.server.tools.signatures import Param, signed
+from ledgerbee_mcp.server.tools.spec import ACTION, ToolSpec
+
+__all__ = ["batch_send_tool"]
+
+
+def _distinct(ids: list[str]) -> list[str]:
+    seen: set[str] = set()
+    for document_id in ids:
+        if document_id.lower() in seen:
+            raise ValueError(f"names {document_id} more than once; give each id once")
+        seen.add(document_id.lower())
+    return ids
+
+
+def _ids_type(kind: DocKind) -> Any:
+    return Annotated[
+        list[DocumentId],
+        Field(
+            min_length=1,
+            max_length=MAX_BATCH,
+            json_schema_extra={"uniqueItems": True},
+            description=f"The {kind.label}s to send (UUIDs), 1 to {MAX_BATCH}, each once.",
+        ),
+        AfterValidator(_distinct),
+    ]
+
+
+RecipientEmails = Annotated[
+    dict[DocumentId, EmailAddress] | None,
+    Field(
+        max_length=MAX_BATCH,
+        description="Email only: the address to e-mail, by document id, for documents whose customer has more than "
+        "one address (the refusal lists them); the others go to the customer's own address.",
+    ),
+]
+
+
+async def _ask_on_page(rt: Runtime, ctx: Context, batch: BatchPrepared) -> PersonAnswer:
+    """The approval page, for the batch's one question; as `approval.ask_on_page`, audited per document."""
+    from ledgerbee_mcp.server.approval import APPROVAL_PAGE, PageUnavailable
+
+    timeout = rt.settings.approval_timeout_seconds
+    try:
+        decision = await rt.approvals.decide(render_batch(batch), wait_seconds=timeout, progress=ctx.report_progress)
+    except PageUnavailable as error:
+        refusal = (
+            f"Refused: the approval page could not be shown to the person ({error}). Nothing was done. Next step: "
+            "run the server where the person has a desktop session, or have the operator set "
+            "LEDGERBEE_CONFIRM=token for headless use."
+        )
+        for prepared in batch.included:
+            rt.audit.record(prepared.audit_record("refused", reason=refusal))
+        raise Refused(refusal) from None
+    except anyio.get_cancelled_exc_class():
+        with contextlib.suppress(AuditUnavailable):
+            for prepared in batch.included:
+                rt.audit.record(
+                    prepared.audit_record("declined", reason=f"{APPROVAL_PAGE} closed: the tool call was cancelled")
+                )
+        raise
+    if decision == "timeout":
+        return PersonAnswer(confirmed=False, action=f"no answer within {timeout:g} s", via=APPROVAL_PAGE)
+    return PersonAnswer(confirmed=decision == "approve", action=decision, via=APPROVAL_PAGE)
+
+
+def batch_send_tool(rt: Runtime, kind: DocKind) -> ToolSpec:
+    tool = f"send_{kind.plural}"
+    ids_arg = f"{kind.id_arg}s"
+
+    async def prepare(**kw: Any) -> BatchPrepared:
+        with refusals():
+            return await preflight_batch(
+                rt,
+                tool,
+                kind.name,
+                kind.get(rt.client),
+                kw[ids_arg],
+                ids_arg=ids_arg,
+                delivery_type=kw["delivery_type"],
+                recipient_emails=kw["recipient_emails"],
+            )
+
+    signed(
+        prepare,
+        [
+            Param(ids_arg, list[str]),
+            Param("delivery_type", str),
+            Param("recipient_emails", dict[str, str] | None),
+        ],
+        BatchPrepared,
+        name="prepare",
+    )
+
+    async def consent(**kw: Any) -> Elicit[ConfirmAction] | Consent:
+        batch: BatchPrepared = kw["batch"]
+        ctx: Context = kw["ctx"]
+        if not batch.included:
+            # Nothing to ask about: the tool reports every refusal.
+            return PersonAnswer(confirmed=False, action="nothing to send", via="none")
+        with refusals():
+            route = choose_batch_consent(
+                rt.settings.confirm.value,
+                can_ask=client_can_elicit(ctx),
+                can_open_page=rt.can_open_page(),
+                batch=batch,
+                audit=rt.audit,
+            )
+        if route == "token":
+            return TokenPath()
+        if route == "page":
+            with refusals():
+                return await _ask_on_page(rt, ctx, batch)
+        return Elicit(render_batch(batch), ConfirmAction)
+
+    signed(
+        consent,
+        [Param("batch", Annotated[BatchPrepared, Resolve(prepare)]), Param("ctx", Context)],
+        Elicit[ConfirmAction] | Consent,
+        name="consent",
+    )
+
+    async def send(**kw: Any) -> BatchResult:
+        batch: BatchPrepared = kw["batch"]
+        delivery: str = kw["delivery_type"]
+        fetch = kind.get(rt.client)
+
+        def spec_for(prepared: Prepared) -> GuardedAction:
+            document_id = prepared.view.id
+            explicit = batch.recipient_for(document_id)
+
+            async def reprepare() -> Prepared:
+                # The core preflight (a refusal stays `Refused`, so it refuses this document only).
+                return await preflight_send(
+                    rt, kind.name, fetch, document_id, delivery_type=delivery, recipient_email=explicit
+                )
+
+            async def perform(checked: Prepared) -> Any:
+                return await kind.send(rt.client)(
+                    document_id, delivery_type=DeliveryType(delivery), recipient_email=checked.shown_recipient
+                )
+
+            return GuardedAction(
+                tool=tool,
+                action="send",
+                reprepare=reprepare,
+                reread=lambda: fetch(document_id),
+                perform=perform,
+            )
+
+        return await run_many(rt, batch, kw["approval"], kw["confirmation_token"], spec_for)
+
+    signed(
+        send,
+        [
+            Param(ids_arg, _ids_type(kind)),
+            Param("delivery_type", Delivery),
+            Param("batch", Annotated[BatchPrepared, Resolve(prepare)]),
+            Param("approval", Annotated[ElicitationResult[ConfirmAction], Resolve(consent)]),
+            Param("recipient_emails", RecipientEmails, None),
+            Param("confirmation_token", Token, None),
+        ],
+        BatchResult,
+        name=tool,
+    )
+    plural = f"{kind.label}s"
+    return ToolSpec(
+        send,
+        tool,
+        f"Send {plural}",
+        f"Send up to {MAX_BATCH} {plural} in one call, with one preview (a table) and one confirmation: LedgerBee "
+        f"allocates each one's number (if it has none), renders the PDF, e-mails it with delivery_type Email, and "
+        f"marks it sent. Each {kind.label} is checked first; one that cannot be sent is listed as refused with the "
+        f"reason, and the others go ahead. Cannot be undone. The person confirms in the client (or on an approval "
+        "page the server opens), or the answer is confirmation_required with the preview and a confirmation_token: "
+        "show the preview, and only on the person's yes call again with the same arguments plus the token. "
+        "The result lists each document's outcome.",
+        ACTION,
+    )
