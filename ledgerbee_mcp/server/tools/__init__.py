@@ -12,8 +12,8 @@ from ledgerbee_mcp.server.compact import compact_tool
 from ledgerbee_mcp.server.crashes import crash_safe
 from ledgerbee_mcp.server.kinds import KINDS, DocKind
 from ledgerbee_mcp.server.runtime import Runtime
-from ledgerbee_mcp.server.tools.batch import batch_send_tool
 from ledgerbee_mcp.server.tools.activity import activity_tools
+from ledgerbee_mcp.server.tools.batch import batch_send_tool
 from ledgerbee_mcp.server.tools.drafts import create_tool, update_tool
 from ledgerbee_mcp.server.tools.guarded_tools import convert_tool, send_tool
 from ledgerbee_mcp.server.tools.lookups import lookup_tools
