@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncGenerator, Callable
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from mcp.server import MCPServer, ServerRequestContext
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.request_state import RequestStateSecurity
 from mcp_types import ListToolsResult
+from mcp_types import Tool as MCPTool
 
 from ledgerbee_mcp import __version__
 from ledgerbee_mcp.config import SANDBOX_API_KEY, Settings
@@ -81,8 +82,15 @@ async def _tools_in_scope(ctx: ServerRequestContext[Any, Any], call_next: CallNe
     `CrashSafeTool.run`); without OAuth the listing is untouched."""
     result = await call_next(ctx)
     granted = current_scopes()
-    if ctx.method == "tools/list" and granted is not None and isinstance(result, ListToolsResult):
+    if ctx.method != "tools/list" or granted is None:
+        return result
+    if isinstance(result, ListToolsResult):
         return result.model_copy(update={"tools": permitted_tools(granted, result.tools)})
+    if isinstance(result, dict):
+        # The wire form the SDK's handler chain returns: the same decision, read from each tool's annotations.
+        listed = cast("list[dict[str, Any]]", result.get("tools") or [])
+        keep = {tool.name for tool in permitted_tools(granted, [MCPTool.model_validate(t) for t in listed])}
+        return {**result, "tools": [t for t in listed if t.get("name") in keep]}
     return result
 
 

@@ -2,8 +2,10 @@
 LedgerBee tenant (and, for tokens, the confirmation secret). A barrier in the transport holds each send or
 convert until the other has arrived too, so both pass every check before either reaches LedgerBee.
 
-What holds across replicas is what LedgerBee itself refuses: a second convert (ALREADY_CONVERTED). A second send
-of a draft is, to the API, a legitimate re-send; the per-process lock cannot see the other replica.
+What holds across replicas without shared state is what LedgerBee itself refuses: a second convert
+(ALREADY_CONVERTED). A second send of a draft is, to the API, a legitimate re-send, so only a lock both replicas
+take stops it: with LEDGERBEE_REDIS_URL the document's lock is held in Redis, the second send waits for it,
+re-checks the draft, finds it sent and refuses.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import pytest
 from mcp import Client
 from mcp.server import MCPServer
 from mcp_types import CallToolResult
+from shared.conftest import redis_server  # noqa: F401 -- a real redis-server, for the shared lock
 
 from ledgerbee_mcp.config import ConfirmMode
 from ledgerbee_mcp.sandbox import seed
@@ -27,16 +30,6 @@ from ._support import Person, barrier, call, document, draft, effects_on, ok, ou
 pytestmark = pytest.mark.anyio
 
 MakeServer = Callable[..., MCPServer]
-
-DOUBLE_SEND = (
-    "two replicas sending the same draft at the same instant both e-mail it: each holds only its own "
-    "per-process lock (ledgerbee_mcp/server/runtime.py Runtime.locked), each re-checks the draft before the "
-    "POST (ledgerbee_mcp/guardrails/flow.py run_guarded) and sees it unsent, and LedgerBee accepts a send of "
-    "an already sent document as a re-send, so nothing refuses the second; the person approved one first send "
-    "and the customer gets two e-mails. Needs a conditional send in the API (e.g. If-Match on updatedAt) or a "
-    "shared lock"
-)
-
 
 async def race(*calls: Callable[[], Any]) -> list[CallToolResult]:
     results: list[CallToolResult] = []
@@ -125,15 +118,20 @@ async def test_two_elicited_sends_of_one_draft_on_one_server_send_once(
 # -- sends on two replicas: what actually happens ------------------------------------------------------------
 
 
-async def replicas_send(make_server: MakeServer, faults: Transport, qid: str, *, token: bool) -> list[CallToolResult]:
+async def replicas_send(
+    make_server: MakeServer, faults: Transport, qid: str, *, token: bool, redis_url: str | None = None
+) -> list[CallToolResult]:
+    """Two replicas send one draft at the same instant; with `redis_url` they share the document's lock (and the
+    barrier gives up soon, since the second send waits for the lock rather than reaching LedgerBee)."""
     args = {"quote_id": qid, "delivery_type": "Email", "recipient_email": seed.CONTACT_METTE_EMAIL}
     mode = ConfirmMode.TOKEN if token else ConfirmMode.AUTO
+    shared: dict[str, Any] = {"redis_url": redis_url} if redis_url else {}
     async with (
-        Client(make_server(confirm=mode), elicitation_callback=Person()) as a,
-        Client(make_server(confirm=mode), elicitation_callback=Person()) as b,
+        Client(make_server(confirm=mode, **shared), elicitation_callback=Person()) as a,
+        Client(make_server(confirm=mode, **shared), elicitation_callback=Person()) as b,
     ):
         extra = {"confirmation_token": ok(await call(a, "send_quote", args))["confirmation_token"]} if token else {}
-        faults.hold = barrier(2)
+        faults.hold = barrier(2, timeout=0.5) if redis_url else barrier(2)
         return await race(lambda: call(a, "send_quote", args | extra), lambda: call(b, "send_quote", args | extra))
 
 
@@ -155,12 +153,11 @@ async def test_two_replicas_sending_one_draft_report_what_happened(
         assert "Nothing was sent" in text_of(refused)
 
 
-@pytest.mark.xfail(strict=True, reason=DOUBLE_SEND)
 @pytest.mark.parametrize("token", [False, True], ids=["elicitation", "same-token"])
 async def test_two_replicas_sending_one_draft_send_once(
-    make_server: MakeServer, sandbox: httpx.AsyncClient, faults: Transport, token: bool
+    make_server: MakeServer, sandbox: httpx.AsyncClient, faults: Transport, token: bool, redis_server: str  # noqa: F811
 ) -> None:
     qid = await draft(sandbox)
-    results = await replicas_send(make_server, faults, qid, token=token)
+    results = await replicas_send(make_server, faults, qid, token=token, redis_url=redis_server)
     assert outcomes(results) == ["done", "error"], [text_of(r) for r in results]
     assert await effects_on(sandbox, qid) == (1, 1, 0)
