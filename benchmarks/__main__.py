@@ -18,7 +18,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from benchmarks import cold_start, context_cost, per_call, sandbox_scale, throughput
+from benchmarks import cold_start, context_cost, http, per_call, sandbox_scale, throughput
 from benchmarks._machine import describe_machine, load_average
 from benchmarks._stats import Row, Section, markdown_table, text_table
 
@@ -30,6 +30,7 @@ BENCHMARKS: dict[str, tuple[str, Callable[[bool], Section]]] = {
     "context_cost": ("Context cost", lambda quick: context_cost.run(quick=quick)),
     "sandbox_scale": ("Sandbox scale", lambda quick: sandbox_scale.run(quick=quick)),
     "throughput": ("Throughput", lambda quick: throughput.run(quick=quick)),
+    "http": ("Remote server (HTTP)", lambda quick: http.run(quick=quick)),
 }
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "RESULTS.md"
 
