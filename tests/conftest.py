@@ -23,6 +23,14 @@ def _no_backoff_sleep() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True)
+def _no_display(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test opens a real browser: in `auto` mode a client without elicitation gets the approval page, opened
+    only where there is a display to open it on. The approval page's own tests inject their opener."""
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+
+
 @pytest.fixture
 def sandbox_app() -> Starlette:
     """A fresh in-memory sandbox, seeded."""

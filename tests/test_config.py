@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ledgerbee_mcp.config import DEFAULT_BASE_URL, ConfigError, ConfirmMode, Secret, Settings, sandbox_db
+from ledgerbee_mcp.config import DEFAULT_BASE_URL, TOOLSETS, ConfigError, ConfirmMode, Secret, Settings, sandbox_db
 from ledgerbee_mcp.paths import make_parent_dir
 
 KEY = {"LEDGERBEE_API_KEY": "lb_live_abcdef123456"}
@@ -40,7 +40,8 @@ def test_sandbox_needs_no_credential() -> None:
     assert settings.access_token is None
 
 
-def test_defaults() -> None:
+def test_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEDGERBEE_STATE_DIR", str(tmp_path / "state"))
     settings = Settings.from_env(KEY)
     assert settings.api_key == Secret("lb_live_abcdef123456")
     assert settings.access_token is None
@@ -49,10 +50,52 @@ def test_defaults() -> None:
     assert settings.read_only is False
     assert settings.allow_email is True
     assert settings.recipient_domains == ()
-    assert settings.audit_log is None
+    # every send and convert is recorded unless someone turns it off: the audit log sits in the state directory
+    assert settings.audit_log == tmp_path / "state" / "audit.jsonl"
+    assert settings.toolsets == frozenset(TOOLSETS)
     assert settings.confirm_secret is None
     assert settings.token_ttl_seconds == 600
     assert settings.timeout_seconds == 30
+    assert not (tmp_path / "state").exists()  # reading the settings creates nothing
+
+
+def test_settings_made_directly_keep_no_audit_log() -> None:
+    assert Settings().audit_log is None
+    assert Settings().toolsets == frozenset(TOOLSETS)
+
+
+@pytest.mark.parametrize("raw", ["off", "OFF", " Off "])
+def test_the_audit_log_can_be_turned_off(raw: str) -> None:
+    assert Settings.from_env(KEY | {"LEDGERBEE_AUDIT_LOG": raw}).audit_log is None
+
+
+def test_the_audit_log_path_expands_the_home_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert Settings.from_env(KEY | {"LEDGERBEE_AUDIT_LOG": "~/audit.jsonl"}).audit_log == tmp_path / "audit.jsonl"
+
+
+@pytest.mark.parametrize(
+    ("raw", "chosen"),
+    [
+        ("", set(TOOLSETS)),
+        ("all", set(TOOLSETS)),
+        ("quotes", {"quotes"}),
+        (" Quotes , lookups,,", {"quotes", "lookups"}),
+        ("invoices,order_confirmations", {"invoices", "order_confirmations"}),
+    ],
+)
+def test_toolsets(raw: str, chosen: set[str]) -> None:
+    assert Settings.from_env(KEY | {"LEDGERBEE_TOOLSETS": raw}).toolsets == chosen
+
+
+def test_an_unknown_toolset_is_named_with_the_choices() -> None:
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env(KEY | {"LEDGERBEE_TOOLSETS": "quotes,invoice"})
+    message = str(caught.value)
+    assert "LEDGERBEE_TOOLSETS" in message
+    assert "invoice" in message
+    for name in TOOLSETS:
+        assert name in message
 
 
 def test_credential_is_stripped() -> None:
@@ -74,6 +117,7 @@ def test_every_value_is_read() -> None:
             "LEDGERBEE_TIMEOUT": "2.5",
             "LEDGERBEE_PDF_INLINE_MAX_BYTES": "0",
             "LEDGERBEE_SANDBOX_DB": "/srv/ledgerbee/sb.sqlite3",
+            "LEDGERBEE_TOOLSETS": "quotes,lookups",
         }
     )
     assert settings.base_url == "http://localhost:8080/api"
@@ -87,6 +131,7 @@ def test_every_value_is_read() -> None:
     assert settings.timeout_seconds == 2.5
     assert settings.pdf_inline_max_bytes == 0
     assert settings.sandbox_db == "/srv/ledgerbee/sb.sqlite3"
+    assert settings.toolsets == {"quotes", "lookups"}
 
 
 @pytest.mark.parametrize(("raw", "mode"), [("", ConfirmMode.AUTO), ("ELICIT", ConfirmMode.ELICIT), ("auto", "auto")])
@@ -118,6 +163,8 @@ def test_confirm_modes(raw: str, mode: str) -> None:
         ("LEDGERBEE_BASE_URL", "ftp://api.ledgerbee.com"),
         ("LEDGERBEE_BASE_URL", "api.ledgerbee.com"),
         ("LEDGERBEE_CONFIRM_SECRET", "too-short"),
+        ("LEDGERBEE_TOOLSETS", "quote"),
+        ("LEDGERBEE_TOOLSETS", "quotes,everything"),
     ],
 )
 def test_bad_values_name_the_variable(name: str, value: str) -> None:

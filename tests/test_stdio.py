@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -24,8 +25,12 @@ def _command() -> tuple[str, list[str]]:
 
 async def test_chain_over_stdio(tmp_path: Path) -> None:
     command, args = _command()
-    env = dict(os.environ, LEDGERBEE_SANDBOX_DB=str(tmp_path / "sandbox.sqlite3"), LEDGERBEE_CONFIRM="auto")
-    env.pop("LEDGERBEE_API_KEY", None)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGERBEE_")} | {
+        "LEDGERBEE_SANDBOX_DB": str(tmp_path / "sandbox.sqlite3"),
+        "LEDGERBEE_CONFIRM": "auto",
+        # the audit log is on by default, in the state directory: here, not in the developer's own
+        "LEDGERBEE_STATE_DIR": str(tmp_path / "state"),
+    }
     params = StdioServerParameters(command=command, args=args, env=env)
     asked: list[str] = []
 
@@ -34,12 +39,12 @@ async def test_chain_over_stdio(tmp_path: Path) -> None:
         return ElicitResult(action="accept", content={"confirm": True})
 
     async with Client(params, elicitation_callback=person) as client:
-        assert len((await client.list_tools()).tools) == 16
+        assert len((await client.list_tools()).tools) == 22
         created = await client.call_tool(
             "create_quote", {"customer_id": seed.CUSTOMER_FJORD_ID, "lines": [{"price_id": seed.PRICE_WORKSHOP_ID}]}
         )
         quote_id = created.structured_content["id"]  # type: ignore[index]
-        sent = await client.call_tool("send_quote", {"quote_id": quote_id})
+        sent = await client.call_tool("send_quote", {"quote_id": quote_id, "delivery_type": "Manual"})
         assert sent.structured_content["outcome"] == "done"  # type: ignore[index]
         converted = await client.call_tool("convert_quote", {"quote_id": quote_id, "target": "invoice"})
         invoice_id = converted.structured_content["produced_document_id"]  # type: ignore[index]
@@ -49,3 +54,5 @@ async def test_chain_over_stdio(tmp_path: Path) -> None:
         assert pdf.contents[0].mime_type == "application/pdf"
     assert len(asked) == 2
     assert (tmp_path / "sandbox.sqlite3").exists()
+    audit = (tmp_path / "state" / "audit.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["outcome"] for line in audit] == ["attempt", "done", "attempt", "done"]

@@ -570,14 +570,6 @@ async def test_an_unwritable_audit_log_never_lets_anything_through(
     await assert_nothing_sent(sandbox, qid)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "product bug, reported: outside the attempt record, AuditUnavailable escapes the guarded flow (token "
-        "issue, decline, preflight refusal), and the crash text points the agent at the very audit log that "
-        "cannot be written instead of saying so"
-    ),
-)
 @pytest.mark.parametrize(("settings", "answer", "extra"), UNRECORDABLE.values(), ids=UNRECORDABLE.keys())
 async def test_an_unwritable_audit_log_is_named_whatever_the_record(
     make_server: MakeServer,
@@ -593,8 +585,10 @@ async def test_an_unwritable_audit_log_is_named_whatever_the_record(
     args = {"quote_id": qid, "delivery_type": "Email"} | extra
     async with Client(make_server(audit_log=blocked, **settings), elicitation_callback=Person(answer)) as c:
         text = error_text(await call(c, "send_quote", args))
+    assert "Refused" in text, text
     assert "cannot be written" in text, text
     assert str(blocked) in text
+    await assert_nothing_sent(sandbox, qid)
 
 
 MALFORMED = {

@@ -181,6 +181,69 @@ BAD_CLEAR = st.one_of(
     st.lists(st.sampled_from(CLEARABLE), min_size=7, max_size=12),  # more than there are
 )
 
+OVERRIDE_CLEARABLE = ("customer_contact_id", "reference", "our_reference", "notes")
+BAD_OVERRIDE_CLEAR = st.one_of(
+    st.integers(),
+    st.booleans(),
+    st.text(max_size=20).filter(_not_json_list_or_null),
+    st.lists(bad_enum(*OVERRIDE_CLEARABLE), min_size=1, max_size=3),
+    # copied fields a convert cannot leave empty, or not copied at all
+    st.lists(st.sampled_from(["lines", "date", "customer_department_id", "valid_until", "target"]), min_size=1),
+    st.lists(st.sampled_from(OVERRIDE_CLEARABLE), min_size=5, max_size=8),  # more than there are
+)
+
+
+def _not_json_object_or_null(text: str) -> bool:
+    # The SDK reads JSON inside string arguments: "null" or "{}" would arrive as a valid mapping.
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return True
+    return not (parsed is None or isinstance(parsed, dict))
+
+
+@st.composite
+def bad_id_list(draw: st.DrawFn) -> tuple[Any, list[str]]:
+    """A list of document ids for a batch that cannot be right: not a list, empty, too long, a bad id, twice."""
+    some = f"5eed00{draw(st.integers(10, 99))}-0000-4000-8000-000000000001"
+    shape = draw(st.sampled_from(["not_a_list", "empty", "too_many", "bad_item", "twice"]))
+    match shape:
+        case "not_a_list":
+            return draw(NOT_A_LIST.filter(lambda v: not isinstance(v, str) or _not_json_list_or_null(v))), []
+        case "empty":
+            return [], []
+        case "too_many":
+            return [f"5eed0099-0000-4000-8000-{n:012d}" for n in range(draw(st.integers(26, 60)))], []
+        case "bad_item":
+            return [some, draw(BAD_UUID)], []
+        case _:
+            return [some, some.upper()], []
+
+
+@st.composite
+def bad_email_map(draw: st.DrawFn) -> tuple[Any, list[str]]:
+    """recipient_emails that cannot be right: not a mapping, a key that is not an id, a value not an address."""
+    some = "5eed0011-0000-4000-8000-000000000001"
+    shape = draw(st.sampled_from(["not_a_map", "bad_key", "bad_value", "too_many"]))
+    match shape:
+        case "not_a_map":
+            return draw(
+                st.one_of(
+                    st.integers(),
+                    st.booleans(),
+                    st.lists(st.text(max_size=5), min_size=1, max_size=2),
+                    st.text(max_size=20).filter(_not_json_object_or_null),
+                )
+            ), []
+        case "bad_key":
+            key = draw(st.text(max_size=40).filter(lambda k: not UUID_RE.fullmatch(k.strip())))
+            return {key: seed.CONTACT_METTE_EMAIL}, []
+        case "bad_value":
+            return {some: draw(BAD_EMAIL)}, []
+        case _:
+            return {f"5eed0099-0000-4000-8000-{n:012d}": seed.CONTACT_METTE_EMAIL for n in range(26, 60)}, []
+
+
 BAD_CURRENCY = st.one_of(
     NOT_A_STRING,
     st.text(max_size=8).filter(lambda s: not re.fullmatch(r"[A-Za-z]{3}", s.strip())),
@@ -270,6 +333,9 @@ LIMIT = simple(st.one_of(st.integers(max_value=0), st.integers(min_value=101), s
 CLEAR = simple(BAD_CLEAR)
 LINES_REQUIRED = Kind(lambda: bad_lines(required=True))
 LINES_OPTIONAL = Kind(lambda: bad_lines(required=False))
+OVERRIDE_CLEAR = simple(BAD_OVERRIDE_CLEAR)
+IDS = Kind(bad_id_list)
+EMAILS_BY_ID = Kind(bad_email_map)
 
 
 def enum(*allowed: str) -> Kind:
@@ -296,11 +362,49 @@ class ToolInputs:
 
 QUOTE_STATUSES = ("draft", "sent", "accepted", "rejected", "expired", "converted")
 OC_STATUSES = ("draft", "sent", "converted")
+INVOICE_STATUSES = ("draft", "sent")
 NEW_LINES = [{"price_id": seed.PRICE_WORKSHOP_ID}]
 # The fixture's drafts are made directly in the sandbox, so this server never wrote them: a valid update states
 # the lines and the contact and department (here: none), which LedgerBee's answers do not show.
 FULL_UPDATE: dict[str, Any] = {"lines": NEW_LINES, "clear": ["customer_contact_id", "customer_department_id"]}
 _UPDATE_FIELDS = {"customer_department_id": UUID, "clear": CLEAR}
+
+# The filters every list has beyond LedgerBee's own (applied by this server over a bounded scan).
+_LIST_FILTERS = {
+    "customer_id": UUID,
+    "customer": SEARCH,
+    "number": simple(st.one_of(NOT_A_STRING, huge(40))),
+    "date_from": DATE,
+    "date_to": DATE,
+    "sort_order": enum("ASC", "DESC"),
+    "page": PAGE,
+    "limit": LIMIT,
+}
+
+# What a convert may set on the produced document instead of copying it.
+_OVERRIDE_FIELDS = {
+    "lines": LINES_OPTIONAL,
+    "date": DATE,
+    "reference": TEXT,
+    "our_reference": TEXT,
+    "notes": TEXT,
+    "customer_contact_id": UUID,
+    "clear": OVERRIDE_CLEAR,
+}
+
+
+def _batch(ids: str, valid: Callable[[Fixture], str]) -> ToolInputs:
+    return ToolInputs(
+        lambda f: {ids: [valid(f)], "delivery_type": "Email", "recipient_emails": {valid(f): seed.CONTACT_METTE_EMAIL}},
+        {
+            ids: IDS,
+            "delivery_type": enum("Manual", "Email"),
+            "recipient_emails": EMAILS_BY_ID,
+            "confirmation_token": TOKEN,
+        },
+        (ids, "delivery_type"),
+    )
+
 
 _DOCUMENT_FIELDS = {
     "date": DATE,
@@ -316,11 +420,10 @@ INPUTS: dict[str, ToolInputs] = {
         lambda f: {},
         {
             "status": enum(*QUOTE_STATUSES),
-            "customer_id": UUID,
             "sort_by": enum("date", "documentNumber", "amount", "status", "validUntil"),
-            "sort_order": enum("ASC", "DESC"),
-            "page": PAGE,
-            "limit": LIMIT,
+            "valid_until_before": DATE,
+            "valid_until_after": DATE,
+            **_LIST_FILTERS,
         },
     ),
     "get_quote": ToolInputs(lambda f: {"quote_id": f.quote}, {"quote_id": UUID}, ("quote_id",)),
@@ -342,22 +445,25 @@ INPUTS: dict[str, ToolInputs] = {
             "recipient_email": EMAIL,
             "confirmation_token": TOKEN,
         },
-        ("quote_id",),
+        ("quote_id", "delivery_type"),
     ),
+    "send_quotes": _batch("quote_ids", lambda f: f.quote),
     "convert_quote": ToolInputs(
         lambda f: {"quote_id": f.sent_quote, "target": "invoice"},
-        {"quote_id": UUID, "target": enum("orderConfirmation", "invoice"), "confirmation_token": TOKEN},
+        {
+            "quote_id": UUID,
+            "target": enum("orderConfirmation", "invoice"),
+            "confirmation_token": TOKEN,
+            **_OVERRIDE_FIELDS,
+        },
         ("quote_id", "target"),
     ),
     "list_order_confirmations": ToolInputs(
         lambda f: {},
         {
             "status": enum(*OC_STATUSES),
-            "customer_id": UUID,
             "sort_by": enum("date", "documentNumber", "amount", "status"),
-            "sort_order": enum("ASC", "DESC"),
-            "page": PAGE,
-            "limit": LIMIT,
+            **_LIST_FILTERS,
         },
     ),
     "get_order_confirmation": ToolInputs(
@@ -387,18 +493,50 @@ INPUTS: dict[str, ToolInputs] = {
             "recipient_email": EMAIL,
             "confirmation_token": TOKEN,
         },
-        ("order_confirmation_id",),
+        ("order_confirmation_id", "delivery_type"),
     ),
+    "send_order_confirmations": _batch("order_confirmation_ids", lambda f: f.order_confirmation),
     "convert_order_confirmation": ToolInputs(
         lambda f: {"order_confirmation_id": f.sent_order_confirmation},
-        {"order_confirmation_id": UUID, "confirmation_token": TOKEN},
+        {"order_confirmation_id": UUID, "target": enum("invoice"), "confirmation_token": TOKEN, **_OVERRIDE_FIELDS},
         ("order_confirmation_id",),
+    ),
+    "send_invoices": _batch("invoice_ids", lambda f: f.invoice),
+    "list_activity": ToolInputs(
+        lambda f: {},
+        {
+            "date_from": DATE,
+            "date_to": DATE,
+            "action": enum("send", "convert", "all"),
+            "document_type": enum("quote", "order_confirmation", "invoice", "all"),
+            "customer_id": UUID,
+            "include_refused": BOOL,
+            "limit": LIMIT,
+        },
     ),
     "list_customers": ToolInputs(
         lambda f: {}, {"search": SEARCH, "include_contacts": BOOL, "page": PAGE, "limit": LIMIT}
     ),
     "list_products": ToolInputs(lambda f: {}, {"search": SEARCH, "page": PAGE, "limit": LIMIT}),
+    "list_invoices": ToolInputs(
+        lambda f: {},
+        {
+            "status": enum(*INVOICE_STATUSES),
+            "sort_by": enum("date", "documentNumber", "amount", "status"),
+            **_LIST_FILTERS,
+        },
+    ),
     "get_invoice": ToolInputs(lambda f: {"invoice_id": f.invoice}, {"invoice_id": UUID}, ("invoice_id",)),
+    "send_invoice": ToolInputs(
+        lambda f: {"invoice_id": f.invoice, "delivery_type": "Email", "recipient_email": seed.CONTACT_METTE_EMAIL},
+        {
+            "invoice_id": UUID,
+            "delivery_type": enum("Manual", "Email"),
+            "recipient_email": EMAIL,
+            "confirmation_token": TOKEN,
+        },
+        ("invoice_id", "delivery_type"),
+    ),
     "get_document_pdf": ToolInputs(
         lambda f: {"document_type": "quote", "document_id": f.quote},
         {"document_type": enum("quote", "order_confirmation", "invoice"), "document_id": UUID, "draft": BOOL},
@@ -513,8 +651,11 @@ TYPOS = [
     ("update_quote", "valid_untill", "valid_until"),
     ("send_quote", "recipient", "recipient_email"),
     ("send_order_confirmation", "recipientEmail", "recipient_email"),
+    ("send_invoice", "deliveryType", "delivery_type"),
     ("convert_quote", "targetType", "target"),
     ("list_quotes", "customerId", "customer_id"),
+    ("list_quotes", "validUntilBefore", "valid_until_before"),
+    ("list_invoices", "customer_name", "customer"),
 ]
 
 

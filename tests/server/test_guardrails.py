@@ -229,7 +229,7 @@ async def test_no_convert_without_consent_then_exactly_once_with_the_token(
 ) -> None:
     async with Client(make_server()) as c:
         qid = await new_quote(c)
-        await with_token(c, "send_quote", {"quote_id": qid})
+        await with_token(c, "send_quote", {"quote_id": qid, "delivery_type": "Manual"})
         args = {"quote_id": qid, "target": "invoice"}
         first = ok(await c.call_tool("convert_quote", args))
         assert first["outcome"] == "confirmation_required"
@@ -248,15 +248,17 @@ async def test_order_confirmation_send_and_convert_need_consent(
 ) -> None:
     async with Client(make_server()) as c:
         qid = await new_quote(c)
-        await with_token(c, "send_quote", {"quote_id": qid})
+        await with_token(c, "send_quote", {"quote_id": qid, "delivery_type": "Manual"})
         oc = (await with_token(c, "convert_quote", {"quote_id": qid, "target": "orderConfirmation"}))[
             "produced_document_id"
         ]
-        first = ok(await c.call_tool("send_order_confirmation", {"order_confirmation_id": oc}))
+        first = ok(
+            await c.call_tool("send_order_confirmation", {"order_confirmation_id": oc, "delivery_type": "Manual"})
+        )
         assert first["outcome"] == "confirmation_required"
         doc = (await sandbox.get(f"/v1/order-confirmations/{oc}")).json()
         assert doc["sentAt"] is None
-        await with_token(c, "send_order_confirmation", {"order_confirmation_id": oc})
+        await with_token(c, "send_order_confirmation", {"order_confirmation_id": oc, "delivery_type": "Manual"})
         first = ok(await c.call_tool("convert_order_confirmation", {"order_confirmation_id": oc}))
         assert first["outcome"] == "confirmation_required"
         doc = (await sandbox.get(f"/v1/order-confirmations/{oc}")).json()
@@ -317,13 +319,15 @@ async def test_elicit_mode_fails_closed_on_a_client_that_cannot_ask(
     # a genuine token, from a token-mode replica holding the same secret, does not open the elicit-only server
     async with Client(make_server(confirm=ConfirmMode.TOKEN, confirm_secret=Secret(SECRET))) as c:
         qid = await new_quote(c)
-        token = await token_for(c, "send_quote", {"quote_id": qid})
+        token = await token_for(c, "send_quote", {"quote_id": qid, "delivery_type": "Manual"})
     async with Client(make_server(confirm=ConfirmMode.ELICIT, confirm_secret=Secret(SECRET))) as c:
-        result = await c.call_tool("send_quote", {"quote_id": qid})
+        result = await c.call_tool("send_quote", {"quote_id": qid, "delivery_type": "Manual"})
         text = error_text(result)
         assert "LEDGERBEE_CONFIRM=elicit" in text
         assert "Nothing was done" in text
-        result = await c.call_tool("send_quote", {"quote_id": qid, "confirmation_token": token})
+        result = await c.call_tool(
+            "send_quote", {"quote_id": qid, "delivery_type": "Manual", "confirmation_token": token}
+        )
         assert "LEDGERBEE_CONFIRM=elicit" in error_text(result)
     await assert_untouched(sandbox, qid)
 
@@ -332,10 +336,15 @@ async def test_token_mode_never_elicits(make_server: MakeServer, sandbox: httpx.
     person = Person("accept")
     async with Client(make_server(confirm=ConfirmMode.TOKEN), elicitation_callback=person) as c:
         qid = await new_quote(c)
-        first = ok(await c.call_tool("send_quote", {"quote_id": qid}))
+        first = ok(await c.call_tool("send_quote", {"quote_id": qid, "delivery_type": "Manual"}))
         assert first["outcome"] == "confirmation_required"
         await assert_untouched(sandbox, qid)
-        done = ok(await c.call_tool("send_quote", {"quote_id": qid, "confirmation_token": first["confirmation_token"]}))
+        done = ok(
+            await c.call_tool(
+                "send_quote",
+                {"quote_id": qid, "delivery_type": "Manual", "confirmation_token": first["confirmation_token"]},
+            )
+        )
         assert done["outcome"] == "done"
     assert person.messages == []
 
@@ -345,9 +354,11 @@ async def test_a_token_works_on_any_replica_with_the_same_secret(
 ) -> None:
     async with Client(make_server(confirm_secret=Secret(SECRET))) as c:
         qid = await new_quote(c)
-        token = await token_for(c, "send_quote", {"quote_id": qid})
+        token = await token_for(c, "send_quote", {"quote_id": qid, "delivery_type": "Manual"})
     async with Client(make_server(confirm_secret=Secret(SECRET))) as c:
-        done = ok(await c.call_tool("send_quote", {"quote_id": qid, "confirmation_token": token}))
+        done = ok(
+            await c.call_tool("send_quote", {"quote_id": qid, "delivery_type": "Manual", "confirmation_token": token})
+        )
     assert done["outcome"] == "done"
     assert (await quote(sandbox, qid))["status"] == "sent"
 
@@ -359,8 +370,10 @@ async def test_a_token_works_on_any_replica_with_the_same_secret(
 async def test_tampered_token_is_refused(make_server: MakeServer, sandbox: httpx.AsyncClient, part: int) -> None:
     async with Client(make_server()) as c:
         qid = await new_quote(c)
-        token = await token_for(c, "send_quote", {"quote_id": qid})
-        result = await c.call_tool("send_quote", {"quote_id": qid, "confirmation_token": tamper(token, part)})
+        token = await token_for(c, "send_quote", {"quote_id": qid, "delivery_type": "Manual"})
+        result = await c.call_tool(
+            "send_quote", {"quote_id": qid, "delivery_type": "Manual", "confirmation_token": tamper(token, part)}
+        )
         text = error_text(result)
         assert "altered" in text
         assert "Nothing was sent" in text
@@ -370,9 +383,11 @@ async def test_tampered_token_is_refused(make_server: MakeServer, sandbox: httpx
 async def test_token_from_another_server_is_refused(make_server: MakeServer, sandbox: httpx.AsyncClient) -> None:
     async with Client(make_server()) as c:
         qid = await new_quote(c)
-        token = await token_for(c, "send_quote", {"quote_id": qid})
+        token = await token_for(c, "send_quote", {"quote_id": qid, "delivery_type": "Manual"})
     async with Client(make_server()) as c:  # another process: another random key
-        text = error_text(await c.call_tool("send_quote", {"quote_id": qid, "confirmation_token": token}))
+        text = error_text(
+            await c.call_tool("send_quote", {"quote_id": qid, "delivery_type": "Manual", "confirmation_token": token})
+        )
     assert "issued by another server" in text
     await assert_untouched(sandbox, qid)
 
@@ -381,7 +396,9 @@ async def test_token_from_another_server_is_refused(make_server: MakeServer, san
 async def test_malformed_token_is_refused(make_server: MakeServer, sandbox: httpx.AsyncClient, garbage: str) -> None:
     async with Client(make_server()) as c:
         qid = await new_quote(c)
-        text = error_text(await c.call_tool("send_quote", {"quote_id": qid, "confirmation_token": garbage}))
+        text = error_text(
+            await c.call_tool("send_quote", {"quote_id": qid, "delivery_type": "Manual", "confirmation_token": garbage})
+        )
     assert "Refused" in text
     assert "Nothing was sent" in text
     await assert_untouched(sandbox, qid)
@@ -390,7 +407,7 @@ async def test_malformed_token_is_refused(make_server: MakeServer, sandbox: http
 async def test_expired_token_is_refused(make_server: MakeServer, sandbox: httpx.AsyncClient) -> None:
     async with Client(make_server(confirm_secret=Secret(SECRET))) as c:
         qid = await new_quote(c)
-        live = await token_for(c, "send_quote", {"quote_id": qid})
+        live = await token_for(c, "send_quote", {"quote_id": qid, "delivery_type": "Manual"})
         # the same claims, issued an hour ago with the server's key: expired 50 minutes ago
         an_hour_ago = time.time() - 3600
         past = TokenSigner(SECRET.encode(), ttl_seconds=600, clock=lambda: an_hour_ago)
@@ -399,12 +416,16 @@ async def test_expired_token_is_refused(make_server: MakeServer, sandbox: httpx.
             action="send_quote", document_id=qid, arguments=arguments, fingerprint=claims_of(live)["fp"]
         )
         assert claims_of(expired)["args"] == claims_of(live)["args"]  # only the expiry differs
-        text = error_text(await c.call_tool("send_quote", {"quote_id": qid, "confirmation_token": expired}))
+        text = error_text(
+            await c.call_tool("send_quote", {"quote_id": qid, "delivery_type": "Manual", "confirmation_token": expired})
+        )
         assert "expired" in text
         assert "Nothing was sent" in text
         await assert_untouched(sandbox, qid)
         # the live token for the same claims still works: expiry was the only reason
-        done = ok(await c.call_tool("send_quote", {"quote_id": qid, "confirmation_token": live}))
+        done = ok(
+            await c.call_tool("send_quote", {"quote_id": qid, "delivery_type": "Manual", "confirmation_token": live})
+        )
         assert done["outcome"] == "done"
 
 
@@ -424,10 +445,12 @@ async def test_token_refused_after_the_document_changed(make_server: MakeServer,
 async def test_token_refused_after_the_lines_changed(make_server: MakeServer, sandbox: httpx.AsyncClient) -> None:
     async with Client(make_server()) as c:
         qid = await new_quote(c)
-        token = await token_for(c, "send_quote", {"quote_id": qid})
+        token = await token_for(c, "send_quote", {"quote_id": qid, "delivery_type": "Manual"})
         lines = [{"price_id": seed.PRICE_WORKSHOP_ID, "quantity": 10}]
         ok(await c.call_tool("update_quote", {"quote_id": qid, "lines": lines}))
-        text = error_text(await c.call_tool("send_quote", {"quote_id": qid, "confirmation_token": token}))
+        text = error_text(
+            await c.call_tool("send_quote", {"quote_id": qid, "delivery_type": "Manual", "confirmation_token": token})
+        )
     assert "changed since the preview" in text
     await assert_untouched(sandbox, qid)
 
@@ -448,7 +471,7 @@ async def test_token_cannot_be_replayed_after_the_send(make_server: MakeServer, 
 async def test_convert_token_cannot_be_replayed(make_server: MakeServer, sandbox: httpx.AsyncClient) -> None:
     async with Client(make_server()) as c:
         qid = await new_quote(c)
-        await with_token(c, "send_quote", {"quote_id": qid})
+        await with_token(c, "send_quote", {"quote_id": qid, "delivery_type": "Manual"})
         args = {"quote_id": qid, "target": "invoice"}
         token = await token_for(c, "convert_quote", args)
         produced = ok(await c.call_tool("convert_quote", args | {"confirmation_token": token}))["produced_document_id"]
@@ -462,8 +485,10 @@ async def test_token_of_another_document_is_refused(make_server: MakeServer, san
     async with Client(make_server()) as c:
         previewed = await new_quote(c)
         other = await new_quote(c)
-        token = await token_for(c, "send_quote", {"quote_id": previewed})
-        text = error_text(await c.call_tool("send_quote", {"quote_id": other, "confirmation_token": token}))
+        token = await token_for(c, "send_quote", {"quote_id": previewed, "delivery_type": "Manual"})
+        text = error_text(
+            await c.call_tool("send_quote", {"quote_id": other, "delivery_type": "Manual", "confirmation_token": token})
+        )
         assert "different action or document" in text
         assert "Nothing was sent" in text
     await assert_untouched(sandbox, other)
@@ -473,9 +498,9 @@ async def test_token_of_another_document_is_refused(make_server: MakeServer, san
 async def test_send_token_does_not_authorise_a_convert(make_server: MakeServer, sandbox: httpx.AsyncClient) -> None:
     async with Client(make_server()) as c:
         qid = await new_quote(c)
-        await with_token(c, "send_quote", {"quote_id": qid})
+        await with_token(c, "send_quote", {"quote_id": qid, "delivery_type": "Manual"})
         sent = await quote(sandbox, qid)
-        resend_token = await token_for(c, "send_quote", {"quote_id": qid})
+        resend_token = await token_for(c, "send_quote", {"quote_id": qid, "delivery_type": "Manual"})
         result = await c.call_tool(
             "convert_quote", {"quote_id": qid, "target": "invoice", "confirmation_token": resend_token}
         )
@@ -484,7 +509,9 @@ async def test_send_token_does_not_authorise_a_convert(make_server: MakeServer, 
         assert "Nothing was converted" in text
         # nor a convert token a send
         convert_token = await token_for(c, "convert_quote", {"quote_id": qid, "target": "invoice"})
-        result = await c.call_tool("send_quote", {"quote_id": qid, "confirmation_token": convert_token})
+        result = await c.call_tool(
+            "send_quote", {"quote_id": qid, "delivery_type": "Manual", "confirmation_token": convert_token}
+        )
         assert "different action or document" in error_text(result)
     await assert_not_resent(sandbox, qid, sent)
 
@@ -492,7 +519,7 @@ async def test_send_token_does_not_authorise_a_convert(make_server: MakeServer, 
 async def test_convert_token_is_bound_to_its_target(make_server: MakeServer, sandbox: httpx.AsyncClient) -> None:
     async with Client(make_server()) as c:
         qid = await new_quote(c)
-        await with_token(c, "send_quote", {"quote_id": qid})
+        await with_token(c, "send_quote", {"quote_id": qid, "delivery_type": "Manual"})
         token = await token_for(c, "convert_quote", {"quote_id": qid, "target": "orderConfirmation"})
         result = await c.call_tool("convert_quote", {"quote_id": qid, "target": "invoice", "confirmation_token": token})
         assert "arguments differ" in error_text(result)
@@ -519,8 +546,10 @@ async def test_token_is_bound_to_its_arguments(
     async with Client(make_server()) as c:
         # Bølge has no contacts: an Email send without recipient_email resolves to the customer's own address
         qid = await new_quote(c, seed.CUSTOMER_BOLGE_ID)
-        token = await token_for(c, "send_quote", {"quote_id": qid} | previewed)
-        result = await c.call_tool("send_quote", {"quote_id": qid, "confirmation_token": token} | redeemed)
+        token = await token_for(c, "send_quote", {"quote_id": qid, "delivery_type": "Manual"} | previewed)
+        result = await c.call_tool(
+            "send_quote", {"quote_id": qid, "delivery_type": "Manual", "confirmation_token": token} | redeemed
+        )
         text = error_text(result)
         assert "arguments differ" in text
         assert "Nothing was sent" in text
@@ -595,7 +624,7 @@ async def test_read_only_mode_refuses_write_calls(make_server: MakeServer, sandb
     async with Client(make_server()) as c:
         qid = await new_quote(c)
     async with Client(make_server(read_only=True)) as c:
-        result = await c.call_tool("send_quote", {"quote_id": qid})
+        result = await c.call_tool("send_quote", {"quote_id": qid, "delivery_type": "Manual"})
         assert result.is_error
         result = await c.call_tool(
             "create_quote", {"customer_id": seed.CUSTOMER_FJORD_ID, "lines": [{"price_id": seed.PRICE_WORKSHOP_ID}]}
@@ -623,7 +652,7 @@ async def test_convert_twice_is_refused_and_names_the_produced_document(
     person = Person("accept")
     async with Client(make_server(), elicitation_callback=person) as c:
         qid = await new_quote(c)
-        ok(await c.call_tool("send_quote", {"quote_id": qid}))
+        ok(await c.call_tool("send_quote", {"quote_id": qid, "delivery_type": "Manual"}))
         oc = ok(await c.call_tool("convert_quote", {"quote_id": qid, "target": "orderConfirmation"}))
         produced = oc["produced_document_id"]
         asked = len(person.messages)
@@ -634,7 +663,7 @@ async def test_convert_twice_is_refused_and_names_the_produced_document(
             assert "SALES_DOCUMENT_ALREADY_CONVERTED_TO_DOCUMENT" in text
         assert len(person.messages) == asked
         # and a converted quote is not sent again
-        text = error_text(await c.call_tool("send_quote", {"quote_id": qid}))
+        text = error_text(await c.call_tool("send_quote", {"quote_id": qid, "delivery_type": "Manual"}))
         assert "read-only" in text
         assert produced in text
         assert len(person.messages) == asked
@@ -670,7 +699,7 @@ async def test_allow_email_false_refuses_email_but_not_manual(
         )
         assert "LEDGERBEE_ALLOW_EMAIL=false" in text
         await assert_untouched(sandbox, qid)
-        assert ok(await c.call_tool("send_quote", {"quote_id": qid}))["outcome"] == "done"
+        assert ok(await c.call_tool("send_quote", {"quote_id": qid, "delivery_type": "Manual"}))["outcome"] == "done"
     assert await outbox(sandbox) == []
 
 
@@ -755,7 +784,7 @@ def has_warning(preview: dict[str, Any], fragment: str) -> bool:
 async def test_preview_of_a_clean_first_send_has_no_warnings(make_server: MakeServer) -> None:
     async with Client(make_server()) as c:
         qid = await new_quote(c, valid_until="2099-12-31")
-        preview = await preview_of(c, "send_quote", {"quote_id": qid})
+        preview = await preview_of(c, "send_quote", {"quote_id": qid, "delivery_type": "Manual"})
     assert preview["warnings"] == []
     assert preview["document_number"].startswith("none yet")
     assert preview["amount"] == "15625.00"
@@ -768,8 +797,8 @@ async def test_preview_of_a_clean_first_send_has_no_warnings(make_server: MakeSe
 async def test_preview_warns_on_a_resend(make_server: MakeServer, sandbox: httpx.AsyncClient) -> None:
     async with Client(make_server()) as c:
         qid = await new_quote(c)
-        number = (await with_token(c, "send_quote", {"quote_id": qid}))["document_number"]
-        preview = await preview_of(c, "send_quote", {"quote_id": qid})
+        number = (await with_token(c, "send_quote", {"quote_id": qid, "delivery_type": "Manual"}))["document_number"]
+        preview = await preview_of(c, "send_quote", {"quote_id": qid, "delivery_type": "Manual"})
     assert has_warning(preview, "Already sent")
     assert has_warning(preview, number)
     assert preview["document_number"] == number
@@ -780,11 +809,13 @@ async def test_preview_warns_on_an_expired_sent_quote(make_server: MakeServer, s
     valid_until = dt.date.today() + dt.timedelta(days=7)
     async with Client(make_server()) as c:
         qid = await new_quote(c, valid_until=valid_until.isoformat())
-        await with_token(c, "send_quote", {"quote_id": qid})
-        assert not has_warning(await preview_of(c, "send_quote", {"quote_id": qid}), "valid-until")
+        await with_token(c, "send_quote", {"quote_id": qid, "delivery_type": "Manual"})
+        assert not has_warning(
+            await preview_of(c, "send_quote", {"quote_id": qid, "delivery_type": "Manual"}), "valid-until"
+        )
         later = valid_until + dt.timedelta(days=10)
         (await sandbox.put("/_sandbox/clock", json={"today": later.isoformat()})).raise_for_status()
-        preview = await preview_of(c, "send_quote", {"quote_id": qid})
+        preview = await preview_of(c, "send_quote", {"quote_id": qid, "delivery_type": "Manual"})
         assert preview["status"] == "expired"
         assert has_warning(preview, f"valid-until date ({valid_until.isoformat()}) has passed")
         convert = await preview_of(c, "convert_quote", {"quote_id": qid, "target": "invoice"})
@@ -796,7 +827,7 @@ async def test_preview_warns_on_an_expired_sent_quote(make_server: MakeServer, s
 async def test_preview_warns_on_a_draft_past_its_valid_until(make_server: MakeServer) -> None:
     async with Client(make_server()) as c:
         qid = await new_quote(c, date="2020-01-01", valid_until="2020-01-31")
-        preview = await preview_of(c, "send_quote", {"quote_id": qid})
+        preview = await preview_of(c, "send_quote", {"quote_id": qid, "delivery_type": "Manual"})
     assert has_warning(preview, "valid-until date (2020-01-31) has passed")
     assert not has_warning(preview, "validUntil")
 
@@ -805,14 +836,14 @@ async def test_preview_warns_on_a_zero_amount(make_server: MakeServer) -> None:
     async with Client(make_server()) as c:
         free = [{"description": "Free trial month", "unit_price": "0.00"}]
         qid = ok(await c.call_tool("create_quote", {"customer_id": seed.CUSTOMER_FJORD_ID, "lines": free}))["id"]
-        preview = await preview_of(c, "send_quote", {"quote_id": qid})
+        preview = await preview_of(c, "send_quote", {"quote_id": qid, "delivery_type": "Manual"})
     assert has_warning(preview, "total amount is 0.00")
 
 
 async def test_preview_warns_when_edited_after_sent(make_server: MakeServer) -> None:
     async with Client(make_server()) as c:
         qid = await new_quote(c)
-        await with_token(c, "send_quote", {"quote_id": qid})
+        await with_token(c, "send_quote", {"quote_id": qid, "delivery_type": "Manual"})
         # no waiting: any updatedAt later than sentAt is an edit after the send, however soon
         # the send moved updatedAt, so the update states the lines and the (absent) contact and department
         edit = {
@@ -822,7 +853,7 @@ async def test_preview_warns_when_edited_after_sent(make_server: MakeServer) -> 
             "clear": ["customer_contact_id", "customer_department_id"],
         }
         ok(await c.call_tool("update_quote", edit))
-        preview = await preview_of(c, "send_quote", {"quote_id": qid})
+        preview = await preview_of(c, "send_quote", {"quote_id": qid, "delivery_type": "Manual"})
     assert has_warning(preview, "Already sent")
     assert has_warning(preview, "edited after it was last sent")
 
@@ -887,7 +918,7 @@ async def test_preview_recipient_sources(make_server: MakeServer, sandbox: httpx
 async def test_convert_preview(make_server: MakeServer) -> None:
     async with Client(make_server()) as c:
         qid = await new_quote(c)
-        await with_token(c, "send_quote", {"quote_id": qid})
+        await with_token(c, "send_quote", {"quote_id": qid, "delivery_type": "Manual"})
         preview = await preview_of(c, "convert_quote", {"quote_id": qid, "target": "orderConfirmation"})
     assert preview["target"] == "orderConfirmation"
     assert has_warning(preview, "becomes read-only")
@@ -944,10 +975,14 @@ async def test_a_token_found_in_document_text_is_not_consent(
 ) -> None:
     async with Client(make_server(confirm_secret=Secret(SECRET))) as c:
         qid = await new_quote(c, notes=INJECTED_NOTES, reference=FAKE_TOKEN)
-        text = error_text(await c.call_tool("send_quote", {"quote_id": qid, "confirmation_token": FAKE_TOKEN}))
+        text = error_text(
+            await c.call_tool(
+                "send_quote", {"quote_id": qid, "delivery_type": "Manual", "confirmation_token": FAKE_TOKEN}
+            )
+        )
         assert "Refused" in text
         # a well-formed token with the right claims but signed by someone without the server's key
-        live = await token_for(c, "send_quote", {"quote_id": qid})
+        live = await token_for(c, "send_quote", {"quote_id": qid, "delivery_type": "Manual"})
         claims = claims_of(live)
         forged = TokenSigner(b"k" * 32).issue(
             action="send_quote",
@@ -955,7 +990,9 @@ async def test_a_token_found_in_document_text_is_not_consent(
             arguments={"delivery_type": "Manual", "recipient_email": None},
             fingerprint=claims["fp"],
         )
-        text = error_text(await c.call_tool("send_quote", {"quote_id": qid, "confirmation_token": forged}))
+        text = error_text(
+            await c.call_tool("send_quote", {"quote_id": qid, "delivery_type": "Manual", "confirmation_token": forged})
+        )
         assert "not valid here" in text
     await assert_untouched(sandbox, qid)
 
@@ -1056,7 +1093,7 @@ async def test_two_concurrent_elicited_converts_convert_once(sandbox_app: Starle
     results: list[CallToolResult] = []
     async with Client(server, elicitation_callback=Person("accept")) as c:
         qid = await new_quote(c)
-        ok(await c.call_tool("send_quote", {"quote_id": qid}))
+        ok(await c.call_tool("send_quote", {"quote_id": qid, "delivery_type": "Manual"}))
         transport.actions = 0
 
         async def convert(target: str) -> None:
@@ -1100,7 +1137,9 @@ async def test_audit_log_records_every_outcome_without_secrets(
         await call(c, "get_quote", {"quote_id": "00000000-0000-4000-8000-000000000000"})  # an API error
     async with Client(make_server(), elicitation_callback=Person("decline")) as c:
         declined = await new_quote(c)
-        assert ok(await call(c, "send_quote", {"quote_id": declined}))["outcome"] == "declined"
+        assert (
+            ok(await call(c, "send_quote", {"quote_id": declined, "delivery_type": "Manual"}))["outcome"] == "declined"
+        )
 
     records = audit_lines(audit_path)
     assert [(r["action"], r["document_id"], r["outcome"]) for r in records] == [
@@ -1137,7 +1176,7 @@ async def test_audit_log_records_convert_by_elicitation(
 ) -> None:
     async with Client(make_server(), elicitation_callback=Person("accept")) as c:
         qid = await new_quote(c)
-        ok(await c.call_tool("send_quote", {"quote_id": qid}))
+        ok(await c.call_tool("send_quote", {"quote_id": qid, "delivery_type": "Manual"}))
         produced = ok(await c.call_tool("convert_quote", {"quote_id": qid, "target": "invoice"}))
     last = audit_lines(audit_path)[-1]
     assert last["action"] == "convert"
@@ -1153,6 +1192,6 @@ async def test_audit_log_records_policy_refusals(make_server: MakeServer, audit_
         args = {"quote_id": qid, "delivery_type": "Email", "recipient_email": ATTACKER}
         assert (await c.call_tool("send_quote", args)).is_error
     async with Client(make_server(confirm=ConfirmMode.ELICIT)) as c:
-        assert (await c.call_tool("send_quote", {"quote_id": qid})).is_error
+        assert (await c.call_tool("send_quote", {"quote_id": qid, "delivery_type": "Manual"})).is_error
     records = audit_lines(audit_path)
     assert [(r["document_id"], r["outcome"]) for r in records] == [(qid, "refused"), (qid, "refused")]

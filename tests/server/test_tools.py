@@ -59,7 +59,18 @@ async def test_create_get_update_quote(client: Client, sandbox: httpx.AsyncClien
     assert created["subtotal"] == "25000.00"
     assert created["vat"] == "6250.00"
     assert created["amount"] == "31250.00"
-    assert "lines" not in created  # no echo of what the agent sent
+    assert created["valid_until"] == "2099-01-31"
+    # what LedgerBee stored (not an echo of the arguments): the price's description, price and VAT, and the link
+    assert created["lines"] == [
+        {
+            "description": "Workshop day",
+            "quantity": "2",
+            "unit_price": "12500.00",
+            "vat_rate": "25",
+            "total_price": "25000.00",
+            "price_id": seed.PRICE_WORKSHOP_ID,
+        }
+    ]
 
     quote = ok(await client.call_tool("get_quote", {"quote_id": created["id"]}))
     assert quote["type"] == "quote"
@@ -84,7 +95,7 @@ async def test_create_get_update_quote(client: Client, sandbox: httpx.AsyncClien
         )
     )
     assert replaced["subtotal"] == "300.00"
-    assert replaced["line_count"] == 1
+    assert [(ln["description"], ln["quantity"], ln["price_id"]) for ln in replaced["lines"]] == [("Hours", "3", None)]
 
 
 async def test_list_quotes_is_compact_and_pages(client: Client) -> None:
@@ -140,7 +151,9 @@ async def test_whole_chain_to_invoice(client: Client, sandbox: httpx.AsyncClient
     listed = ok(await client.call_tool("list_order_confirmations", {"status": "draft"}))
     assert [i["id"] for i in listed["items"]] == [oc_id]
 
-    oc_sent = ok(await client.call_tool("send_order_confirmation", {"order_confirmation_id": oc_id}))
+    oc_sent = ok(
+        await client.call_tool("send_order_confirmation", {"order_confirmation_id": oc_id, "delivery_type": "Manual"})
+    )
     assert oc_sent["document_number"] == "5001"
     invoiced = ok(await client.call_tool("convert_order_confirmation", {"order_confirmation_id": oc_id}))
     assert invoiced["produced_document_type"] == "invoice"
@@ -256,7 +269,7 @@ async def test_prompts(client: Client) -> None:
 
 async def test_rejected_quote_is_refused_before_convert(client: Client, sandbox: httpx.AsyncClient) -> None:
     quote = await new_quote(client)
-    ok(await client.call_tool("send_quote", {"quote_id": quote["id"]}))
+    ok(await client.call_tool("send_quote", {"quote_id": quote["id"], "delivery_type": "Manual"}))
     assert (await sandbox.post(f"/_sandbox/quotes/{quote['id']}/reject")).status_code == 200
     text = error_text(await client.call_tool("convert_quote", {"quote_id": quote["id"], "target": "invoice"}))
     assert "Refused before calling LedgerBee" in text
