@@ -19,6 +19,8 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ledgerbee_mcp.guardrails._blanks import is_blank
+
 __all__ = ["Address", "AddressError", "domain_allowed", "normalise_domain", "parse_address"]
 
 _ADDRESS_EXAMPLE = "buyer@example.dk"
@@ -35,19 +37,6 @@ _MAX_DOMAIN = 253
 # addresses look the same, or one address look like two rows.
 _HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"})
 
-# Letters and marks outside those categories that still render as nothing (Unicode's default-ignorable code points
-# that are not Cf, and the braille blank): blocked for the same reason.
-_BLANK_RANGES = (
-    (0x034F, 0x034F),
-    (0x115F, 0x1160),
-    (0x17B4, 0x17B5),
-    (0x180B, 0x180F),
-    (0x2800, 0x2800),
-    (0x3164, 0x3164),
-    (0xFE00, 0xFE0F),
-    (0xFFA0, 0xFFA0),
-    (0xE0100, 0xE01EF),
-)
 
 # unicodedata has no names for control characters; these are the ones a pasted address realistically carries.
 _CONTROL_NAMES = {
@@ -356,7 +345,7 @@ def _is_hidden(char: str) -> bool:
     if unicodedata.category(char) in _HIDDEN_CATEGORIES:
         return True
     code = ord(char)
-    return any(low <= code <= high for low, high in _BLANK_RANGES)
+    return is_blank(code)
 
 
 def _describe(char: str) -> str:

@@ -22,6 +22,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Context, Decimal
 
+from ledgerbee_mcp.guardrails._blanks import is_blank
+
 __all__ = ["NONE_SHOWN", "SEPARATOR", "Row", "money", "render_rows", "visible"]
 
 NONE_SHOWN = "—"
@@ -40,18 +42,6 @@ _ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 # the output starts an escape this module wrote.
 _ESCAPED_CHARS = frozenset('"\u201c\u201d\u201e\u201f\u2033\u2036\u301d\u301e\u301f\uff02\u27e8\u27e9')
 
-# Default-ignorable code points outside Cf (and the braille blank): letters and marks that render as nothing.
-_BLANK_RANGES = (
-    (0x034F, 0x034F),
-    (0x115F, 0x1160),
-    (0x17B4, 0x17B5),
-    (0x180B, 0x180F),
-    (0x2800, 0x2800),
-    (0x3164, 0x3164),
-    (0xFE00, 0xFE0F),
-    (0xFFA0, 0xFFA0),
-    (0xE0100, 0xE01EF),
-)
 
 # Labels are chosen by code, never by data; keeping them to plain words means no label can contain the ': ' that
 # separates a label from its value, or anything invisible.
@@ -163,4 +153,4 @@ def _must_escape(char: str) -> bool:
     if category in _ESCAPED_CATEGORIES or (category == "Zs" and char != " "):
         return True
     code = ord(char)
-    return any(low <= code <= high for low, high in _BLANK_RANGES)
+    return is_blank(code)
