@@ -4,7 +4,8 @@ Bytes are counted as they go over stdio: the answer's JSON-RPC line, compact JSO
 estimated as bytes / 4 (a rule of thumb for English and JSON; a real tokenizer differs by model).
 
 - `tools/list`: the whole answer, and each tool's share split into description, input schema, output schema
-  and the rest (name, title, annotations...), so it shows what compacting would win.
+  and the rest (name, title, annotations...), so it shows what compacting would win; and how many `type` arrays
+  (`["string", "null"]`) the schemas carry, which MCP Inspector counts as schema-portability warnings.
 - `list_quotes` with limit 25 against a sandbox holding 30 quotes (half of them sent, so numbered): the whole
   tool result (text content plus structuredContent) per item, and each part per item.
 
@@ -60,6 +61,18 @@ class ToolSize:
         return self.total - self.description - self.input_schema - self.output_schema
 
 
+def type_arrays(schema: Any) -> int:
+    """How many `type` arrays a schema carries, at any depth (a property called "type" is counted only when its
+    value is a list of strings, as a keyword's would be)."""
+    if isinstance(schema, list):
+        return sum(type_arrays(item) for item in schema)  # pyright: ignore[reportUnknownVariableType]
+    if not isinstance(schema, dict):
+        return 0
+    kind = schema.get("type")  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+    own = int(isinstance(kind, list) and all(isinstance(t, str) for t in kind))  # pyright: ignore[reportUnknownVariableType]
+    return own + sum(type_arrays(v) for v in schema.values())  # pyright: ignore[reportUnknownVariableType, reportUnknownMemberType]
+
+
 def _tool_size(tool: Mapping[str, Any]) -> ToolSize:
     return ToolSize(
         name=str(tool.get("name")),
@@ -95,7 +108,7 @@ def _api_page_size(url: str) -> int:
     return len(response.content)
 
 
-def _measure() -> tuple[int, int, list[ToolSize], PageSize]:
+def _measure() -> tuple[int, int, list[ToolSize], PageSize, int]:
     with sandbox_server() as url, tempfile.TemporaryDirectory(prefix="ledgerbee-bench-") as state:
         asyncio.run(_seed(url))
         with RawStdioSession(SERVER_ARGV, server_env(ledgerbee_env(url, state))) as session:
@@ -120,7 +133,8 @@ def _measure() -> tuple[int, int, list[ToolSize], PageSize]:
             structured=compact_size(structured),
             api_page=_api_page_size(url),
         )
-        return len(listed.raw), compact_size(listed.message["result"]), [_tool_size(t) for t in tools], page
+        arrays = sum(type_arrays(t.get("inputSchema")) + type_arrays(t.get("outputSchema")) for t in tools)
+        return len(listed.raw), compact_size(listed.message["result"]), [_tool_size(t) for t in tools], page, arrays
 
 
 def _details(wire: int, result: int, tools: Sequence[ToolSize], page: PageSize) -> str:
@@ -145,6 +159,12 @@ def _details(wire: int, result: int, tools: Sequence[ToolSize], page: PageSize) 
         f"  {sums.name:<28} {sums.total:>7,} {tokens(sums.total):>8,} {sums.description:>7,}"
         f" {sums.input_schema:>7,} {sums.output_schema:>7,} {sums.rest:>6,}"
     )
+    lines.append(
+        f"  target {TARGET_TOOLS_BYTES:,} bytes for the whole answer: {wire - TARGET_TOOLS_BYTES:+,} bytes "
+        f"({wire / TARGET_TOOLS_BYTES:.0%} of it); per part: descriptions {sums.description / sums.total:.0%}, "
+        f"input schemas {sums.input_schema / sums.total:.0%}, output schemas {sums.output_schema / sums.total:.0%}, "
+        f"the rest {sums.rest / sums.total:.0%}"
+    )
     n = page.items
     lines += [
         "",
@@ -165,7 +185,7 @@ def _details(wire: int, result: int, tools: Sequence[ToolSize], page: PageSize) 
 def run(quick: bool = False) -> Section:
     # Sizes do not vary between runs, so quick settings change nothing here.
     del quick
-    wire, result, tools, page = _measure()
+    wire, result, tools, page, arrays = _measure()
     per_item = page.result / page.items
     rows = [
         Row(
@@ -175,6 +195,14 @@ def run(quick: bool = False) -> Section:
             f"{wire / len(tools):,.0f} B/tool",
             f"<= {TARGET_TOOLS_BYTES:,} B",
             wire <= TARGET_TOOLS_BYTES,
+        ),
+        Row(
+            "context: type arrays in tool schemas",
+            f"{arrays}",
+            "Inspector: 1 warning each",
+            "",
+            "0",
+            arrays == 0,
         ),
         Row(
             f"context: list_quotes page of {page.items}, per item",

@@ -1,8 +1,19 @@
 """What the tools put on the wire, made lean: every byte of `tools/list` and of a result is paid for in the
 agent's context window, on every turn.
 
-Schemas are rewritten into equivalent, shorter JSON Schema; results carry their text copy as compact JSON.
-Both rewrites are exact: a client validating against the schema, or parsing the text, sees the same data.
+- Input schemas keep every constraint of pydantic's schema, shorter: no generated `title`s, no `default: null`,
+  descriptions on one line, a `$defs` entry used once inlined where it is used. An optional argument is
+  advertised with its plain type and left out of `required`, without a `null` branch: leaving it out is what
+  null means for every tool here (each such argument defaults to None; `tests/server/test_compact.py` checks
+  it), so the advertised schema accepts less, never more, and nothing an agent needs. The server itself still
+  accepts an explicit null.
+- Output schemas are shallow: the top-level properties and their types (an enum's values kept), nested objects
+  and arrays of objects only as `object` / `array`; the result itself shows the nested shape. The schema still
+  validates every result (`tests/server/test_compact.py` checks real ones).
+- No `type` array anywhere (`["string", "null"]`): clients that map tool schemas onto a single-`type` dialect
+  (Gemini's OpenAPI subset) reject it, and MCP Inspector flags it. A nullable output property says so with an
+  `anyOf` branch.
+- A result's text copy is its structured content as compact JSON, leaving out what is null.
 """
 
 from __future__ import annotations
@@ -15,61 +26,20 @@ from mcp_types import CallToolResult, InputRequiredResult, TextContent
 
 from ledgerbee_mcp.server._sdk import FuncMetadata
 
-__all__ = ["compact_schema", "compact_text", "compact_tool"]
-
-# Keywords that constrain only instances of one JSON type: on an instance of another type they are ignored, so
-# `anyOf` branches that use them can merge into one schema with a list of types without changing its meaning.
-_TYPE_KEYWORDS: dict[str, frozenset[str]] = {
-    "string": frozenset({"minLength", "maxLength", "pattern", "format"}),
-    "number": frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"}),
-    "integer": frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"}),
-    "boolean": frozenset(),
-    "null": frozenset(),
-}
+__all__ = ["compact_input", "compact_output", "compact_schema", "compact_text", "compact_tool", "without_nulls"]
 
 Schema = dict[str, Any]
 
-
-def _merge_branches(branches: list[Any]) -> Schema | None:
-    """One schema equal to `anyOf: branches`, or None when they do not merge exactly."""
-    types: list[str] = []
-    merged: Schema = {}
-    enum: list[Any] | None = None
-    for branch in branches:
-        if not isinstance(branch, dict):
-            return None
-        branch = cast(Schema, branch)
-        kind = branch.get("type")
-        if not isinstance(kind, str) or kind not in _TYPE_KEYWORDS or kind in types:
-            return None
-        rest = {k: v for k, v in branch.items() if k != "type"}
-        if "enum" in rest:
-            # `enum` binds every type, so it merges only as the union of what each branch allows.
-            if enum is not None or set(rest) != {"enum"}:
-                return None
-            enum = list(cast(list[Any], rest.pop("enum")))
-        if not set(rest) <= _TYPE_KEYWORDS[kind] or set(rest) & set(merged):
-            return None
-        types.append(kind)
-        merged.update(rest)
-    if {"number", "integer"} <= set(types) and merged.keys() & _TYPE_KEYWORDS["number"]:
-        return None  # every integer is a number: one branch's bound would leak onto the other
-    if enum is not None:
-        if set(types) - {_kind_of(enum), "null"}:
-            return None
-        merged["enum"] = [*enum, None] if "null" in types else enum
-    return {"type": types, **merged}
-
-
-def _kind_of(values: list[Any]) -> str | None:
-    """The JSON type shared by every value of an enum, or None."""
-    kinds = {"string" if isinstance(v, str) else "other" for v in values}
-    return "string" if kinds == {"string"} else None
+_NULL: Schema = {"type": "null"}
+_BOUNDS = frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"})
+_SCALARS = frozenset({"string", "integer", "number", "boolean"})
+_STRING: Schema = {"type": "string"}
+_NULLABLE_STRING: Schema = {"anyOf": [_STRING, _NULL]}
 
 
 def compact_schema(schema: Any) -> Any:
-    """The same schema, shorter: no generated `title`s, no `default: null`, and type unions spelled as a list
-    of types instead of `anyOf` where that is exact."""
+    """The same schema, shorter: no generated `title`s, no `default: null`, descriptions on one line, integral
+    bounds as integers. Exact: it accepts what it accepted."""
     if isinstance(schema, list):
         return [compact_schema(item) for item in cast(list[Any], schema)]
     if not isinstance(schema, dict):
@@ -83,26 +53,200 @@ def compact_schema(schema: Any) -> Any:
         if key in ("properties", "$defs") and isinstance(value, dict):
             # Keys here are names, not keywords: a property may well be called "title".
             out[key] = {name: compact_schema(sub) for name, sub in cast(Schema, value).items()}
+        elif key == "description" and isinstance(value, str):
+            out[key] = " ".join(value.split())  # a docstring's line breaks mean nothing
+        elif key in _BOUNDS and isinstance(value, float) and value.is_integer():
+            out[key] = int(value)  # 1000000.0 is 1000000 to a validator
         else:
             out[key] = compact_schema(value)
-    branches = out.get("anyOf")
-    if isinstance(branches, list) and (merged := _merge_branches(cast(list[Any], branches))) is not None:
-        del out["anyOf"]
-        out.update(merged)
     return out
 
 
-def _without_nulls(value: Any) -> Any:
+def _refs(schema: Any, counts: dict[str, int]) -> None:
+    if isinstance(schema, list):
+        for item in cast(list[Any], schema):
+            _refs(item, counts)
+    elif isinstance(schema, dict):
+        for key, value in cast(Schema, schema).items():
+            if key == "$ref" and isinstance(value, str) and value.startswith("#/$defs/"):
+                name = value.removeprefix("#/$defs/")
+                counts[name] = counts.get(name, 0) + 1
+            else:
+                _refs(value, counts)
+
+
+def _inline(schema: Any, defs: Schema, once: set[str]) -> Any:
+    if isinstance(schema, list):
+        return [_inline(item, defs, once) for item in cast(list[Any], schema)]
+    if not isinstance(schema, dict):
+        return schema
+    node = cast(Schema, schema)
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.removeprefix("#/$defs/") in once:
+        target = cast(Schema, defs[ref.removeprefix("#/$defs/")])
+        rest = {k: v for k, v in node.items() if k != "$ref"}
+        # The use site's own keywords (its description) win over the definition's.
+        return _inline({**target, **rest}, defs, once)
+    return {k: _inline(v, defs, once) for k, v in node.items()}
+
+
+def inline_single_use_defs(schema: Schema) -> Schema:
+    """`$defs` entries referenced once moved to where they are used (exact; saves the `$ref` and the name)."""
+    defs = cast(Schema, schema.get("$defs") or {})
+    if not defs:
+        return schema
+    counts: dict[str, int] = {}
+    _refs(schema, counts)
+    once = {name for name in defs if counts.get(name, 0) == 1 and not _refers_to_itself(name, defs[name])}
+    out = _inline({k: v for k, v in schema.items() if k != "$defs"}, defs, once)
+    kept = {name: _inline(d, defs, once) for name, d in defs.items() if name not in once}
+    return {**out, "$defs": kept} if kept else out
+
+
+def _refers_to_itself(name: str, definition: Any) -> bool:
+    counts: dict[str, int] = {}
+    _refs(definition, counts)
+    return name in counts
+
+
+def _without_null_branch(schema: Schema) -> Schema:
+    """The schema with `null` no longer allowed (the key is left out instead)."""
+    out = dict(schema)
+    branches = out.get("anyOf")
+    if isinstance(branches, list):
+        rest = [b for b in cast(list[Any], branches) if b != _NULL]
+        del out["anyOf"]
+        if len(rest) == 1 and isinstance(rest[0], dict) and not set(cast(Schema, rest[0])) & set(out):
+            out.update(cast(Schema, rest[0]))
+        else:
+            out["anyOf"] = rest
+    kind = out.get("type")
+    if isinstance(kind, list):
+        types = [t for t in cast(list[Any], kind) if t != "null"]
+        out["type"] = types[0] if len(types) == 1 else types
+    enum = out.get("enum")
+    if isinstance(enum, list):
+        out["enum"] = [v for v in cast(list[Any], enum) if v is not None]
+    return out
+
+
+def _optional_without_null(schema: Any) -> Any:
+    """Every optional property of every object schema without its `null` branch."""
+    if isinstance(schema, list):
+        return [_optional_without_null(item) for item in cast(list[Any], schema)]
+    if not isinstance(schema, dict):
+        return schema
+    out = {
+        key: (
+            {name: _optional_without_null(sub) for name, sub in cast(Schema, value).items()}
+            if key in ("properties", "$defs") and isinstance(value, dict)
+            else _optional_without_null(value)
+        )
+        for key, value in cast(Schema, schema).items()
+    }
+    properties = out.get("properties")
+    if isinstance(properties, dict):
+        required = set(cast(list[str], out.get("required", [])))
+        out["properties"] = {
+            name: sub if name in required or not isinstance(sub, dict) else _without_null_branch(cast(Schema, sub))
+            for name, sub in cast(Schema, properties).items()
+        }
+    return out
+
+
+def compact_input(schema: Schema) -> Schema:
+    """A tool's input schema as advertised: shorter, and optional arguments without `null` (see the module)."""
+    return cast(Schema, _optional_without_null(inline_single_use_defs(cast(Schema, compact_schema(schema)))))
+
+
+def _resolve(schema: Any, defs: Schema) -> Schema:
+    node = cast(Schema, schema) if isinstance(schema, dict) else {}
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        return _resolve(defs.get(ref.removeprefix("#/$defs/"), {}), defs)
+    return node
+
+
+def _types(schema: Schema, defs: Schema) -> list[Schema]:
+    """The non-null alternatives of a property schema, each resolved."""
+    node = _resolve(schema, defs)
+    branches = node.get("anyOf")
+    if isinstance(branches, list):
+        return [t for b in cast(list[Any], branches) for t in _types(cast(Schema, b), defs)]
+    kind = node.get("type")
+    if isinstance(kind, list):
+        return [{**node, "type": t} for t in cast(list[str], kind) if t != "null"]
+    if kind == "null":
+        return []
+    if kind is None and "properties" in node:
+        return [{**node, "type": "object"}]
+    return [node]
+
+
+def _shallow(node: Schema, defs: Schema, *, top: bool) -> Schema:
+    kind = node.get("type")
+    if kind in _SCALARS:
+        enum = [v for v in cast(list[Any], node.get("enum", [])) if v is not None]
+        return {"type": kind, "enum": enum} if top and enum else {"type": kind}
+    if kind == "array" and top:
+        items = _types(cast(Schema, node.get("items", {})), defs)
+        if len(items) == 1:
+            return {"type": "array", "items": _shallow(items[0], defs, top=False)}
+    if kind in ("array", "object"):
+        return {"type": kind}
+    raise ValueError(f"no shallow form for {node!r}")
+
+
+def compact_output(schema: Schema) -> Schema:
+    """A tool's output schema as advertised: its top-level properties and their types; nested objects only as
+    `object`. The plain-string properties, most of them (ids, dates, amounts as decimal strings, texts), are named
+    in `required` when pydantic requires them and covered by one `additionalProperties`, which holds for every
+    property not listed. A nullable property allows `null` through an `anyOf` branch, never a `type` array."""
+    defs = cast(Schema, schema.get("$defs") or {})
+    root = _resolve(schema, defs)
+    properties: Schema = {}
+    strings: Schema | None = None
+    for name, prop in cast(Schema, root.get("properties", {})).items():
+        types = _types(cast(Schema, prop), defs)
+        if len(types) != 1:
+            raise ValueError(f"{name}: no shallow form for {prop!r}")
+        shallow = _shallow(types[0], defs, top=True)
+        if "null" in _alternatives(cast(Schema, prop), defs):
+            shallow = {"anyOf": [shallow, _NULL]}
+        if shallow == _STRING:
+            strings = strings or _STRING
+        elif shallow == _NULLABLE_STRING:
+            strings = _NULLABLE_STRING
+        else:
+            properties[name] = shallow
+    out: Schema = {"type": "object", "properties": properties}
+    if strings is not None:
+        out["additionalProperties"] = strings
+    required = root.get("required")
+    return {**out, "required": required} if required else out
+
+
+def _alternatives(schema: Schema, defs: Schema) -> list[Any]:
+    node = _resolve(schema, defs)
+    branches = node.get("anyOf")
+    if isinstance(branches, list):
+        return [a for b in cast(list[Any], branches) for a in _alternatives(cast(Schema, b), defs)]
+    kind = node.get("type")
+    return list(cast(list[Any], kind)) if isinstance(kind, list) else [kind]
+
+
+def without_nulls(value: Any) -> Any:
+    """The value with every null-valued key left out, at every depth."""
     if isinstance(value, dict):
-        return {k: _without_nulls(v) for k, v in cast(Schema, value).items() if v is not None}
+        return {k: without_nulls(v) for k, v in cast(Schema, value).items() if v is not None}
     if isinstance(value, list):
-        return [_without_nulls(v) for v in cast(list[Any], value)]
+        return [without_nulls(v) for v in cast(list[Any], value)]
     return value
 
 
 def compact_text(structured: Schema) -> str:
     """The text copy of a structured result: compact JSON, leaving out what is null."""
-    return json.dumps(_without_nulls(structured), ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(without_nulls(structured), ensure_ascii=False, separators=(",", ":"))
 
 
 class _CompactResults(FuncMetadata):
@@ -119,12 +263,12 @@ class _CompactResults(FuncMetadata):
 
 
 def compact_tool(tool: Tool) -> Tool:
-    """The tool with compact schemas and compact result text."""
+    """The tool with compact schemas and compact results."""
     meta = tool.fn_metadata
-    tool.parameters = compact_schema(tool.parameters)
+    tool.parameters = compact_input(tool.parameters)
     tool.fn_metadata = _CompactResults(
         arg_model=meta.arg_model,
-        output_schema=compact_schema(meta.output_schema) if meta.output_schema is not None else None,
+        output_schema=compact_output(meta.output_schema) if meta.output_schema is not None else None,
         output_model=meta.output_model,
         wrap_output=meta.wrap_output,
     )

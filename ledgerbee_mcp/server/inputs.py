@@ -41,11 +41,9 @@ Currency = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True
 
 OptionalText = Annotated[str, StringConstraints(max_length=2000)]
 
-PageArg = Annotated[int, Field(ge=1, le=100_000, description="Page number, from 1.")]
-LimitArg = Annotated[int, Field(ge=1, le=100, description="Items per page, 1 to 100.")]
-SearchArg = Annotated[
-    str | None, Field(max_length=200, description="Case-insensitive text to match, e.g. part of a name or e-mail.")
-]
+PageArg = Annotated[int, Field(ge=1, le=100_000)]
+LimitArg = Annotated[int, Field(ge=1, le=100)]
+SearchArg = Annotated[str | None, Field(max_length=200, description="Part of a name, any case.")]
 
 _THOUSANDS = re.compile(r"-?\d{1,3}(\.\d{3})+")
 
@@ -79,43 +77,35 @@ Money = Annotated[
 
 
 class LineArg(BaseModel):
-    """One document line. Give `price_id` to take description, price and VAT from the product price,
-    or `description` and `unit_price` for a free line. A `text` line is a description only."""
+    """price_id (list_products) gives text, price and VAT; else description and unit_price (excl. VAT, a decimal
+    string: "1250.00"). line_type text: a comment line."""
 
     model_config = ConfigDict(extra="forbid")
 
-    price_id: DocumentId | None = Field(default=None, description="Product price id (see list_products).")
-    description: Annotated[str, StringConstraints(max_length=500)] | None = Field(
-        default=None, description="Line text; overrides the price's description."
-    )
-    line_type: Literal["product", "subscription", "text"] | None = Field(
-        default=None, description="product (default), subscription, or text (a comment line without amounts)."
-    )
-    quantity: Annotated[Decimal, Field(gt=0, le=Decimal("1000000"), decimal_places=4)] = Field(
-        default=Decimal(1), description="Quantity, greater than 0."
-    )
-    unit_price: Money | None = Field(
-        default=None, description="Unit price excluding VAT, as a decimal string like \"1250.00\"."
-    )
+    # No per-field descriptions: the line schema is repeated in every tool that takes lines, and the class
+    # docstring (the schema's description) says what an agent needs.
+    price_id: DocumentId | None = None
+    description: Annotated[str, StringConstraints(max_length=500)] | None = None
+    line_type: Literal["product", "subscription", "text"] | None = None  # product when omitted
+    quantity: Annotated[Decimal, Field(gt=0, le=Decimal("1000000"), decimal_places=4)] = Decimal(1)
+    unit_price: Money | None = None
 
 
 DateArg = dt.date
 
 UpdateLines = Annotated[
     list[LineArg] | None,
-    Field(max_length=200, description="When given, replaces ALL lines (the full intended set)."),
+    Field(max_length=200, description="Replaces all lines."),
 ]
-DepartmentId = Annotated[
-    DocumentId | None, Field(description="Customer department id; LedgerBee does not show it when read.")
-]
+DepartmentId = DocumentId | None
 Clearable = Literal[
     "valid_until", "customer_contact_id", "customer_department_id", "reference", "our_reference", "notes"
 ]
 ClearArg = Annotated[
     list[Clearable] | None,
-    Field(max_length=6, description="Fields to empty on purpose, e.g. [\"valid_until\"]."),
+    Field(max_length=6, description="Fields to empty."),
 ]
 OrderConfirmationClearArg = Annotated[
     list[Literal["customer_contact_id", "customer_department_id", "reference", "our_reference", "notes"]] | None,
-    Field(max_length=5, description="Fields to empty on purpose, e.g. [\"customer_contact_id\"]."),
+    Field(max_length=5, description="Fields to empty."),
 ]

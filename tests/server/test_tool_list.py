@@ -41,7 +41,7 @@ async def test_every_tool_is_described_and_fully_annotated(make_server: Callable
     assert {t["name"] for t in tools} == EXPECTED
     for tool in tools:
         name = tool["name"]
-        assert len(tool.get("description", "")) > 60, name
+        assert len(tool.get("description", "")) >= 40, name
         assert tool.get("title"), name
         assert "outputSchema" in tool, name
         hints = tool["annotations"]
@@ -53,8 +53,10 @@ async def test_every_tool_is_described_and_fully_annotated(make_server: Callable
             assert hints["idempotentHint"] is name.startswith("update_"), name
         else:
             assert hints["readOnlyHint"] is True, name
+        # Arguments are described where their name and schema do not say it all (the description budget of
+        # tools/list is spent once, on the tool); every one is typed.
         for prop, schema in tool["inputSchema"].get("properties", {}).items():
-            assert schema.get("description") or "$ref" in schema or name == "get_document_pdf", (name, prop)
+            assert {"type", "anyOf", "enum", "$ref"} & set(schema), (name, prop)
 
 
 async def test_read_only_mode_registers_no_write_tool(make_server: Callable[..., MCPServer]) -> None:
@@ -112,3 +114,54 @@ async def test_input_schemas_use_only_json_schema_keywords(make_server: Callable
     tools = await tool_dump(make_server())
     unknown = [bad for tool in tools for bad in _unknown_keywords(tool["inputSchema"], tool["name"])]
     assert unknown == []
+
+
+# MCP Inspector's schema-portability rules (its CLI's `--method tools/list` counts them, `--strict` lists them):
+# a `type` array, a subschema that constrains nothing (`{}` or only a description), a bare boolean schema.
+_CONSTRAINING = frozenset(
+    {
+        "type", "enum", "const", "multipleOf", "maximum", "exclusiveMaximum", "minimum", "exclusiveMinimum",
+        "maxLength", "minLength", "pattern", "format", "contentMediaType", "contentEncoding", "contentSchema",
+        "maxItems", "minItems", "uniqueItems", "maxContains", "minContains", "maxProperties", "minProperties",
+        "required", "dependentRequired", "allOf", "anyOf", "oneOf", "not", "items", "prefixItems", "contains",
+        "additionalItems", "unevaluatedItems", "properties", "patternProperties", "additionalProperties",
+        "unevaluatedProperties", "propertyNames", "dependentSchemas", "dependencies", "$ref",
+    }
+)  # fmt: skip
+_SUBSCHEMA = ("items", "contains", "not", "propertyNames", "additionalProperties", "unevaluatedProperties")
+_BOOLEAN_ALLOWED = ("additionalProperties", "unevaluatedProperties", "additionalItems", "unevaluatedItems")
+
+
+def _portability_findings(schema: Any, where: str, keyword: str = "") -> list[str]:
+    if isinstance(schema, bool):
+        return [] if keyword in _BOOLEAN_ALLOWED else [f"{where}: bare boolean schema"]
+    if not isinstance(schema, dict):
+        return []
+    found: list[str] = []
+    if isinstance(schema.get("type"), list):
+        found.append(f"{where}: type array {schema['type']}")
+    if not _CONSTRAINING & set(schema) and keyword != "not":
+        found.append(f"{where}: constrains nothing")
+    for key in ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas"):
+        for name, sub in (schema.get(key) or {}).items():
+            found += _portability_findings(sub, f"{where}.{key}.{name}", key)
+    for key in ("anyOf", "allOf", "oneOf", "prefixItems"):
+        for i, sub in enumerate(schema.get(key) or []):
+            found += _portability_findings(sub, f"{where}.{key}[{i}]", key)
+    for key in _SUBSCHEMA:
+        if key in schema:
+            found += _portability_findings(schema[key], f"{where}.{key}", key)
+    return found
+
+
+async def test_schemas_are_portable(make_server: Callable[..., MCPServer]) -> None:
+    """No `["string", "null"]`: a client that maps tool schemas onto a single-`type` dialect (Gemini's OpenAPI
+    subset) rejects the tool or drops the constraint."""
+    tools = await tool_dump(make_server())
+    found = [
+        finding
+        for tool in tools
+        for part in ("inputSchema", "outputSchema")
+        for finding in _portability_findings(tool.get(part, {}), f"{tool['name']}.{part}")
+    ]
+    assert found == []

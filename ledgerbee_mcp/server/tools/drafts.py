@@ -39,33 +39,24 @@ from ledgerbee_mcp.server.tools.spec import CREATE, UPDATE, ToolSpec
 __all__ = ["check_dates", "check_price_currencies", "create_tool", "update_tool"]
 
 Lines = Annotated[
-    list[LineArg],
-    Field(min_length=1, max_length=200, description="All lines; at least one product or subscription line."),
+    list[LineArg], Field(min_length=1, max_length=200, description="At least one product or subscription line.")
 ]
-ContactId = Annotated[DocumentId | None, Field(description='Customer contact id ("Att."), see list_customers.')]
-
-
-def _when(updating: bool, default: str) -> str:
-    return "." if updating else f"; {default}'s when omitted." if default != "today" else "; today when omitted."
+ContactId = Annotated[DocumentId | None, Field(description='The "Att." contact (list_customers).')]
 
 
 def _common(kind: DocKind, *, updating: bool) -> list[Param]:
-    new = "New " if updating else ""
+    # What a name and type do not say: the defaults of a create, and what `reference` is.
     params: list[Param] = [
         Param(
-            "date",
-            Annotated[dt.date | None, Field(description=f"{new}document date, YYYY-MM-DD{_when(updating, 'today')}")],
-            None,
+            "date", dt.date | None if updating else Annotated[dt.date | None, Field(description="Default today.")], None
         ),
     ]
     if kind.has_valid_until:
-        params.append(
-            Param("valid_until", Annotated[dt.date | None, Field(description="Last day the offer is valid.")], None)
-        )
+        params.append(Param("valid_until", dt.date | None, None))
     params += [
         Param(
             "currency",
-            Annotated[Currency | None, Field(description=f"ISO code{_when(updating, 'the customer')}")],
+            Currency | None if updating else Annotated[Currency | None, Field(description="Default the customer's.")],
             None,
         ),
         Param("customer_contact_id", ContactId, None),
@@ -74,8 +65,8 @@ def _common(kind: DocKind, *, updating: bool) -> list[Param]:
         params.append(Param("customer_department_id", DepartmentId, None))
     params += [
         Param("reference", Annotated[OptionalText | None, Field(description="The customer's PO number.")], None),
-        Param("our_reference", Annotated[OptionalText | None, Field(description="Our reference.")], None),
-        Param("notes", Annotated[OptionalText | None, Field(description=f"Notes printed on the {kind.label}.")], None),
+        Param("our_reference", OptionalText | None, None),
+        Param("notes", OptionalText | None, None),
     ]
     return params
 
@@ -132,7 +123,7 @@ def create_tool(rt: Runtime, kind: DocKind) -> ToolSpec:
     signed(
         create,
         [
-            Param("customer_id", Annotated[DocumentId, Field(description="The customer's id, see list_customers.")]),
+            Param("customer_id", DocumentId),
             Param("lines", Lines),
             *_common(kind, updating=False),
         ],
@@ -143,9 +134,8 @@ def create_tool(rt: Runtime, kind: DocKind) -> ToolSpec:
         create,
         tool,
         f"Create a draft {kind.label}",
-        f"Create a draft {kind.label} for a customer. Each line takes a price_id from list_products (description, "
-        "price and VAT come from the price) or a description and unit_price. LedgerBee computes the totals; no "
-        "number is allocated and nothing is sent. Returns what was stored: dates, lines and totals.",
+        f"Create a draft {kind.label} (no number, nothing sent); customer_id from list_customers. Returns what "
+        "LedgerBee stored, with its totals.",
         CREATE,
     )
 
@@ -182,10 +172,9 @@ def update_tool(rt: Runtime, kind: DocKind) -> ToolSpec:
         update,
         tool,
         f"Update {kind.a}",
-        f"Change {kind.a} that is not converted. Only the fields you pass change, `clear` empties the ones it "
-        "names, and `lines`, when given, replace all lines. LedgerBee does not show a document's contact, "
-        "department or line prices when read: for one this server did not create or last update itself, pass "
-        "lines, customer_contact_id and customer_department_id (or clear them), else it refuses and says what is "
-        f"missing. A sent {kind.label} stays sent and is not re-sent; a converted one is read-only.",
+        f"Change {kind.a} that is not converted; only the fields given change. LedgerBee does not show contact, "
+        "department or line prices when read: for a document this server did not last write, pass lines, "
+        "customer_contact_id and customer_department_id (or clear them); a refusal says what is missing. A sent "
+        f"{kind.label} is not re-sent.",
         UPDATE,
     )

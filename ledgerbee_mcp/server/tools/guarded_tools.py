@@ -23,34 +23,29 @@ from ledgerbee_mcp.server.tools.drafting import line_inputs
 from ledgerbee_mcp.server.tools.signatures import Param, signed
 from ledgerbee_mcp.server.tools.spec import ACTION, ToolSpec
 
-__all__ = ["convert_tool", "id_param", "send_tool"]
+__all__ = ["CONSENT", "convert_tool", "id_param", "send_tool"]
 
-Token = Annotated[
-    str | None,
-    Field(max_length=1000, description="Only when a previous call answered confirmation_required: its token."),
-]
+# The consent sentence explains the token; its argument needs no description of its own.
+Token = Annotated[str | None, Field(max_length=1000)]
 Delivery = Annotated[
-    Literal["Manual", "Email"],
-    Field(description="Email: e-mail the PDF to the recipient. Manual: allocate the number and mark sent; no e-mail."),
+    Literal["Manual", "Email"], Field(description="Email: e-mail the PDF. Manual: number it and mark it sent.")
 ]
 RecipientEmail = Annotated[
     EmailAddress | None,
-    Field(
-        description="Email only: the address to e-mail. Needed when the customer has more than one address "
-        "(the refusal lists them); else the customer's own address is used."
-    ),
+    Field(description="Email only; needed when the customer has several addresses (the refusal lists them)."),
 ]
 
-_HOW_TO_CONFIRM = (
-    "The server checks it first and shows a preview; the person confirms in the client (or on an approval page "
-    "the server opens), or the answer is confirmation_required with a preview and a confirmation_token: show the "
-    "preview, and only on the person's yes call again with the same arguments plus the token."
+CONSENT = (
+    "Cannot be undone. The person must approve a preview: on confirmation_required show it, and only after their "
+    "yes call again with the same arguments plus confirmation_token."
 )
+"""The guarded tools' one sentence on consent; the server's instructions explain the rest once."""
 
 
 def id_param(kind: DocKind, what: str = "") -> Param:
-    text = what or f"The {kind.label}'s id (UUID)."
-    return Param(kind.id_arg, Annotated[DocumentId, Field(description=text)])
+    if what:
+        return Param(kind.id_arg, Annotated[DocumentId, Field(description=what)])
+    return Param(kind.id_arg, DocumentId)
 
 
 def _consent(rt: Runtime, prepare: Any) -> Any:
@@ -118,19 +113,16 @@ def send_tool(rt: Runtime, kind: DocKind) -> ToolSpec:
         send,
         tool,
         f"Send {kind.a}",
-        f"Send {kind.a}: LedgerBee allocates its number (if it has none), renders the PDF, e-mails it with "
-        f"delivery_type Email, and marks it sent. Cannot be undone. {_HOW_TO_CONFIRM}",
+        f"Send {kind.a}: LedgerBee numbers it (if unnumbered), renders the PDF, e-mails it (Email) and marks it "
+        f"sent. {CONSENT}",
         ACTION,
     )
 
 
-OverrideLines = Annotated[
-    list[LineArg] | None,
-    Field(max_length=200, description="The produced document's lines instead of a copy (the full set)."),
-]
+# What these set is said once, in the tool's description.
+OverrideLines = Annotated[list[LineArg] | None, Field(max_length=200)]
 OverrideClear = Annotated[
-    list[Literal["customer_contact_id", "reference", "our_reference", "notes"]] | None,
-    Field(max_length=4, description="Copied fields to leave empty on the produced document."),
+    list[Literal["customer_contact_id", "reference", "our_reference", "notes"]] | None, Field(max_length=4)
 ]
 
 
@@ -152,15 +144,11 @@ def _override(kw: dict[str, Any]) -> ConvertDocument | None:
 def _override_params(kind: DocKind) -> list[Param]:
     return [
         Param("lines", OverrideLines, None),
-        Param("date", Annotated[dt.date | None, Field(description="The produced document's date.")], None),
-        Param("reference", Annotated[OptionalText | None, Field(description="Its PO number.")], None),
-        Param("our_reference", Annotated[OptionalText | None, Field(description="Its our-reference.")], None),
-        Param("notes", Annotated[OptionalText | None, Field(description="Its notes.")], None),
-        Param(
-            "customer_contact_id",
-            Annotated[DocumentId | None, Field(description="Its contact (list_customers shows contacts).")],
-            None,
-        ),
+        Param("date", dt.date | None, None),
+        Param("reference", OptionalText | None, None),
+        Param("our_reference", OptionalText | None, None),
+        Param("notes", OptionalText | None, None),
+        Param("customer_contact_id", DocumentId | None, None),
         Param("clear", OverrideClear, None),
     ]
 
@@ -198,13 +186,11 @@ def convert_tool(rt: Runtime, kind: DocKind) -> ToolSpec:
         return await run(rt, spec, kw["prepared"], kw["approval"], kw["confirmation_token"])
 
     target_type: Any = Literal[targets]  # type: ignore[valid-type] -- built from the table
-    described = " or ".join(targets)
     params = [id_param(kind)]
     if len(targets) > 1:
-        params.append(Param("target", Annotated[target_type, Field(description=f"What to produce: {described}.")]))
+        params.append(Param("target", target_type))
     else:
-        only = next(iter(targets))
-        params.append(Param("target", Annotated[target_type, Field(description=f"Always {described}.")], only))
+        params.append(Param("target", target_type, next(iter(targets))))
     signed(
         convert,
         [
@@ -222,10 +208,9 @@ def convert_tool(rt: Runtime, kind: DocKind) -> ToolSpec:
         convert,
         tool,
         f"Convert {kind.a}",
-        f"Convert {kind.converts_from} {kind.label} into {produced}{kind.convert_note}. LedgerBee copies its fields "
-        "and lines; lines, date, references, notes or contact given here adjust the produced document (the preview "
-        f"shows it as it will be, with its totals). The {kind.label} becomes read-only (it converts once). Cannot be "
-        f"undone. {_HOW_TO_CONFIRM} Returns the produced document's id.",
+        f"Convert {kind.converts_from} {kind.label} into {produced}{kind.convert_note}; the {kind.label} locks. "
+        "The new document copies it, but for the lines, date, references, notes and contact given here (clear "
+        f"empties copied ones). {CONSENT}",
         ACTION,
     )
 

@@ -31,17 +31,13 @@ def _next(page: int, total_pages: int) -> int | None:
 def list_customers(rt: Runtime) -> ToolSpec:
     async def list_customers(
         search: SearchArg = None,
-        include_contacts: Annotated[
-            bool, Field(description="Also return each customer's contacts (id, name, e-mail).")
-        ] = False,
+        include_contacts: bool = False,
         page: PageArg = 1,
-        limit: Annotated[int, Field(ge=1, le=100, description="Items per page, 1 to 100.")] = 10,
+        limit: Annotated[int, Field(ge=1, le=100)] = 10,
     ) -> CustomerPage:
         with api_errors():
             result = await rt.client.customers.list(search=search, page=page, limit=limit)
-        items = [
-            CustomerOut(id=c.id, name=c.name, email=c.email, currency=c.currency) for c in result.data
-        ]
+        items = [CustomerOut(id=c.id, name=c.name, email=c.email, currency=c.currency) for c in result.data]
         if include_contacts:
             failures: list[LedgerBeeError] = []
 
@@ -75,9 +71,8 @@ def list_customers(rt: Runtime) -> ToolSpec:
         list_customers,
         "list_customers",
         "Find customers",
-        "Find customers by name or e-mail (case-insensitive part), with their e-mail and currency, and their "
-        "contacts when include_contacts is true (a contact id goes in customer_contact_id of a document). "
-        "Read-only.",
+        "Find customers by name or e-mail, with e-mail and currency, and with include_contacts their contacts "
+        "(for customer_contact_id).",
         READ,
     )
 
@@ -118,9 +113,8 @@ def list_products(rt: Runtime) -> ToolSpec:
         list_products,
         "list_products",
         "Find products and prices",
-        "Find products by name, each with its prices: price_id, unit price excluding VAT, currency, VAT rate, "
-        "line type and status. Put an active price_id on a document line to take its description, price and "
-        "VAT. Read-only.",
+        "Find products with their prices (unit price excl. VAT, VAT rate, status); an active price_id on a line "
+        "bills that price.",
         READ,
     )
 

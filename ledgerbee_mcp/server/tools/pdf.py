@@ -18,11 +18,9 @@ __all__ = ["pdf_tools"]
 
 def get_document_pdf(rt: Runtime) -> ToolSpec:
     async def get_document_pdf(
-        document_type: Annotated[Literal["quote", "order_confirmation", "invoice"], Field(description="Kind.")],
-        document_id: Annotated[DocumentId, Field(description="The document's id (UUID).")],
-        draft: Annotated[
-            bool, Field(description="Quote/order confirmation: a watermarked DRAFT preview, before sending.")
-        ] = False,
+        document_type: Literal["quote", "order_confirmation", "invoice"],
+        document_id: DocumentId,
+        draft: Annotated[bool, Field(description="A watermarked preview of a quote or order confirmation.")] = False,
     ) -> Annotated[CallToolResult, PdfOut]:
         with api_errors():
             data = await fetch_pdf(rt, document_type, document_id, draft=draft)
@@ -46,9 +44,7 @@ def get_document_pdf(rt: Runtime) -> ToolSpec:
         get_document_pdf,
         "get_document_pdf",
         "Get a document's PDF",
-        "Get the PDF of a quote, order confirmation or invoice, embedded in the result (or linked as a "
-        "ledgerbee:// resource when it is large). draft=true renders a watermarked preview of a quote or "
-        "order confirmation before it is sent. Read-only: rendering a PDF sends nothing.",
+        "A document's PDF, embedded (linked as a ledgerbee:// resource when large). Sends nothing.",
         READ,
     )
 

@@ -38,31 +38,24 @@ def _filters(kind: DocKind) -> list[Param]:
     statuses: Any = Literal[kind.display_statuses]  # type: ignore[valid-type] -- from the table
     sorts: Any = Literal[kind.sort_fields]  # type: ignore[valid-type] -- from the table
     params = [
-        Param("status", Annotated[statuses | None, Field(description="Display status.")], None),
-        Param("customer_id", Annotated[DocumentId | None, Field(description="One customer's documents.")], None),
+        # Names and types say what these are; the tool's description says how they combine.
+        Param("status", statuses | None, None),
+        Param("customer_id", DocumentId | None, None),
         Param(
-            "customer",
-            Annotated[str | None, Field(max_length=200, description="Customer name (or part of it), any case.")],
-            None,
+            "customer", Annotated[str | None, Field(max_length=200, description="Part of the name, any case.")], None
         ),
-        Param("number", Annotated[str | None, Field(max_length=40, description="Document number, e.g. 1001.")], None),
-        Param(
-            "date_from", Annotated[dt.date | None, Field(description="Document date on or after, YYYY-MM-DD.")], None
-        ),
-        Param("date_to", Annotated[dt.date | None, Field(description="Document date on or before.")], None),
+        Param("number", Annotated[str | None, Field(max_length=40)], None),
+        Param("date_from", dt.date | None, None),
+        Param("date_to", dt.date | None, None),
     ]
     if kind.has_valid_until:
         params += [
-            Param(
-                "valid_until_before",
-                Annotated[dt.date | None, Field(description="Valid until on or before this day (drafts too).")],
-                None,
-            ),
-            Param("valid_until_after", Annotated[dt.date | None, Field(description="Valid until on or after.")], None),
+            Param("valid_until_before", dt.date | None, None),
+            Param("valid_until_after", dt.date | None, None),
         ]
     params += [
-        Param("sort_by", Annotated[sorts | None, Field(description="Sort field; newest first by default.")], None),
-        Param("sort_order", Annotated[Literal["ASC", "DESC"] | None, Field(description="Direction.")], None),
+        Param("sort_by", sorts | None, None),
+        Param("sort_order", Literal["ASC", "DESC"] | None, None),
         Param("page", PageArg, 1),
         Param("limit", LimitArg, 25),
     ]
@@ -170,15 +163,12 @@ def list_tool(rt: Runtime, kind: DocKind) -> ToolSpec:
         )
 
     signed(list_documents, _filters(kind), DocumentPage, name=tool)
-    extra = ", valid-until before/after (drafts included)" if kind.has_valid_until else ""
     return ToolSpec(
         list_documents,
         tool,
         f"List {kind.label}s",
-        f"List {kind.label}s, newest first: number, customer and its name, date, "
-        f"{'valid until, ' if kind.has_valid_until else ''}sent at, amount, display status. Filters: status, "
-        f"customer_id or customer (name), number, date range{extra}. Read-only; `today` is the tenant's date; "
-        f"`next_page` reads on. get_{kind.name} has the lines.",
+        f"List {kind.label}s, newest first, with customer name, amount and display status; filters combine, "
+        f"dates inclusive. `today` is the tenant's date; `next_page` reads on; get_{kind.name} has the lines.",
         READ,
     )
 
@@ -193,11 +183,11 @@ def get_tool(rt: Runtime, kind: DocKind) -> ToolSpec:
         return document_out(doc)
 
     signed(get_document, [id_param(kind)], DocumentOut, name=tool)
-    links = " and links (converted_to_* point at what it became)" if kind.convert_targets else ""
+    links = "; converted_to_* is what it became" if kind.convert_targets else ""
     return ToolSpec(
         get_document,
         tool,
         f"Get {kind.a}",
-        f"Read one {kind.label} with its lines, totals, status, sent_at{links}. Read-only.",
+        f"One {kind.label} with its lines, totals and status{links}.",
         READ,
     )
