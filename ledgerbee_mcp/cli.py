@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import datetime as dt
 import importlib.util
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ledgerbee_mcp import __version__
@@ -22,6 +23,7 @@ from ledgerbee_mcp.paths import make_parent_dir
 
 if TYPE_CHECKING:
     import httpx
+    from starlette.applications import Starlette
 
 __all__ = ["main"]
 
@@ -110,25 +112,40 @@ def _db_folder_ready(db: str) -> bool:
     return True
 
 
-def _sandbox_transport(db: str) -> Callable[[], httpx.AsyncBaseTransport]:
-    def connect() -> httpx.AsyncBaseTransport:
-        # Built on the first tool call, as the real client is, so `--sandbox` starts as fast as the real server.
-        import sqlite3
+class _EmbeddedSandbox:
+    """The `--sandbox` link: the sandbox app, built on the first tool call (as the real client is, so `--sandbox`
+    starts as fast as the real server), its transport, and its clock (the tenant's "today")."""
 
+    def __init__(self, db: str) -> None:
+        self.db = db
+        self._app: Starlette | None = None
+
+    def _started(self) -> Starlette:
+        if self._app is None:
+            import sqlite3
+
+            from mcp.server.mcpserver.exceptions import ToolError
+
+            from ledgerbee_mcp.sandbox import create_app
+
+            try:
+                self._app = create_app(self.db)
+            except sqlite3.Error as error:
+                raise ToolError(
+                    f"The sandbox database {self.db} cannot be opened ({error}); point LEDGERBEE_SANDBOX_DB at a "
+                    "writable file."
+                ) from error
+        return self._app
+
+    def transport(self) -> httpx.AsyncBaseTransport:
         import httpx
-        from mcp.server.mcpserver.exceptions import ToolError
 
-        from ledgerbee_mcp.sandbox import create_app
+        return httpx.ASGITransport(app=self._started())
 
-        try:
-            app = create_app(db)
-        except sqlite3.Error as error:
-            raise ToolError(
-                f"The sandbox database {db} cannot be opened ({error}); point LEDGERBEE_SANDBOX_DB at a writable file."
-            ) from error
-        return httpx.ASGITransport(app=app)
+    def today(self) -> dt.date:
+        from ledgerbee_mcp.sandbox import tenant_today
 
-    return connect
+        return tenant_today(self._started())
 
 
 def _run_sandbox(host: str, port: int, db: str) -> int:
@@ -156,22 +173,24 @@ def _run_server(args: argparse.Namespace) -> int:
             settings = dataclasses.replace(settings, toolsets=parse_toolsets(toolsets, source="--toolsets"))
     except ConfigError as error:
         return _fail(str(error))
-    transport = None
+    embedded: _EmbeddedSandbox | None = None
     if sandbox:
         if _sandbox_extra_missing("--sandbox") or not _db_folder_ready(settings.sandbox_db):
             return 2
-        transport = _sandbox_transport(settings.sandbox_db)
+        embedded = _EmbeddedSandbox(settings.sandbox_db)
     if http:
-        return _run_http(args, settings, transport)
+        return _run_http(args, settings, embedded)
     from ledgerbee_mcp.server import build_server
 
-    build_server(settings, transport=transport).run("stdio")
+    build_server(
+        settings,
+        transport=embedded.transport if embedded else None,
+        today=embedded.today if embedded else None,
+    ).run("stdio")
     return 0
 
 
-def _run_http(
-    args: argparse.Namespace, settings: Settings, transport: Callable[[], httpx.AsyncBaseTransport] | None
-) -> int:
+def _run_http(args: argparse.Namespace, settings: Settings, embedded: _EmbeddedSandbox | None) -> int:
     from ledgerbee_mcp.server import build_server
     from ledgerbee_mcp.server.auth import AuthConfig
     from ledgerbee_mcp.server.http import is_loopback, serve_http
@@ -201,7 +220,12 @@ def _run_http(
             "no LEDGERBEE_REDIS_URL: running as a single process (document locks, audit and request-state keys are "
             "this process's own); do not run more replicas of it"
         )
-    server = build_server(settings, transport=transport, auth=auth)
+    server = build_server(
+        settings,
+        transport=embedded.transport if embedded else None,
+        today=embedded.today if embedded else None,
+        auth=auth,
+    )
     serve_http(server, settings, auth, host=host, port=port)
     return 0
 

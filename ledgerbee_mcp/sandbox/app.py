@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import contextlib
 import logging
 import os
@@ -138,3 +140,12 @@ def create_app(db: str | os.PathLike[str] = ":memory:", *, seed: bool = True) ->
     )
     app.state.database = database
     return app
+
+
+def tenant_today(app: Starlette, tenant_id: str | None = None) -> dt.date:
+    """The sandbox's "today" for a tenant (the demo tenant by default): the clock `PUT /_sandbox/clock` moves."""
+    from ledgerbee_mcp.sandbox import store
+    from ledgerbee_mcp.sandbox.seed import TENANT_ID
+
+    database: Database = app.state.database
+    return database.read(lambda conn: store.tenant_today(conn, tenant_id or TENANT_ID))

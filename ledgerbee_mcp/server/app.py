@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import logging
 from collections.abc import AsyncGenerator, Callable
 from contextlib import asynccontextmanager
@@ -114,6 +116,7 @@ def build_server(
     transport: TransportSource | None = None,
     open_browser: BrowserOpener | None = None,
     auth: AuthConfig | None = None,
+    today: Callable[[], dt.date] | None = None,
 ) -> MCPServer:
     """The server for these settings. `transport` reaches an in-process sandbox (or a test double); a
     callable is called on the first tool call, so an expensive transport costs nothing at start-up.
@@ -122,6 +125,7 @@ def build_server(
     checked, tools are offered by scope, and the audit names each caller. LedgerBee is always called with the
     server's own credential, never with a caller's token."""
     rt = Runtime.from_settings(settings)
+    rt.clock = today
     rt.open_browser = open_browser
     verifier = None
     if auth is not None:
