@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import contextlib
+import datetime as dt
 import logging
 import os
 import re
