@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-
 import logging
 from collections.abc import AsyncGenerator, Callable
 from contextlib import asynccontextmanager
