@@ -388,13 +388,16 @@ async def test_a_batch_where_every_document_is_refused_asks_nobody(
 
 
 class SlowSends(httpx.AsyncBaseTransport):
-    """The sandbox, with every send held until every other task is blocked, so calls overlap without a clock."""
+    """The sandbox, with every send held until every other task is blocked, so calls overlap without a clock;
+    `first_send` is set when the first send arrives (by then the batch's token was accepted)."""
 
     def __init__(self, app: Starlette) -> None:
         self.inner = httpx.ASGITransport(app=app)
+        self.first_send = anyio.Event()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if request.method == "POST" and request.url.path.endswith("/send"):
+            self.first_send.set()
             await anyio.wait_all_tasks_blocked()
         return await self.inner.handle_async_request(request)
 
@@ -403,9 +406,8 @@ async def test_a_batch_and_a_single_send_of_the_same_quote_overlap_without_deadl
     sandbox_app: Starlette, sandbox: httpx.AsyncClient, audit_path: Path
 ) -> None:
     ids, emails, expected = await five_quotes(sandbox)
-    server = build_server(
-        Settings(sandbox=True, audit_log=audit_path, confirm=ConfirmMode.TOKEN), transport=SlowSends(sandbox_app)
-    )
+    slow = SlowSends(sandbox_app)
+    server = build_server(Settings(sandbox=True, audit_log=audit_path, confirm=ConfirmMode.TOKEN), transport=slow)
     single = {"quote_id": ids[4], "delivery_type": "Email", "recipient_email": seed.CUSTOMER_FJORD_EMAIL}
     results: dict[str, dict[str, Any]] = {}
     async with Client(server) as c:
@@ -417,6 +419,9 @@ async def test_a_batch_and_a_single_send_of_the_same_quote_overlap_without_deadl
             results["batch"] = ok(await c.call_tool("send_quotes", args))
 
         async def one() -> None:
+            # Only once the batch is sending: a single send that landed before the batch's token was checked
+            # would change the set the person approved, and the whole batch would (rightly) be refused.
+            await slow.first_send.wait()
             results["single"] = (
                 await c.call_tool("send_quote", single | {"confirmation_token": single_token})
             ).model_dump()
