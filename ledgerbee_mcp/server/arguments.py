@@ -8,7 +8,7 @@ tool that finds the id.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
@@ -42,11 +42,15 @@ def _field(loc: Sequence[int | str]) -> str:
     return names[-1] if names else ""
 
 
-def _rule(error: ErrorDetails) -> str:
+def _rule(error: ErrorDetails, schema: Mapping[str, Any]) -> str:
     kind = error["type"]
     ctx: dict[str, Any] = dict(error.get("ctx") or {})
     field = _field(error["loc"])
     if kind == "missing":
+        properties = cast("dict[str, dict[str, object]]", schema.get("properties") or {})
+        values = properties.get(field, {}).get("enum") if len(error["loc"]) == 1 else None
+        if isinstance(values, list) and values:
+            return "is required: one of " + ", ".join(str(v) for v in cast("list[object]", values))
         return "is required"
     if kind == "extra_forbidden":
         return "is not an argument of this tool (check its spelling against the tool's input schema)"
@@ -89,7 +93,8 @@ def _given(error: ErrorDetails) -> str:
     return f" (got {visible(str(value), 60)})"
 
 
-def explain_arguments(tool: str, error: ValidationError) -> str:
-    """One line per bad argument, and that nothing was done."""
-    rows = [f"- {_path(e['loc'])}: {_rule(e)}{_given(e)}" for e in error.errors()]
+def explain_arguments(tool: str, error: ValidationError, schema: Mapping[str, Any] | None = None) -> str:
+    """One line per bad argument, and that nothing was done; `schema` (the tool's input schema) supplies the
+    values a missing choice may take."""
+    rows = [f"- {_path(e['loc'])}: {_rule(e, schema or {})}{_given(e)}" for e in error.errors()]
     return f"{tool}: the arguments were not accepted, so nothing was done.\n" + "\n".join(rows)

@@ -72,7 +72,7 @@ class CrashSafeTool(Tool):
         except ToolError as error:
             if isinstance(error.__cause__, ValidationError) and "validation error" in str(error):
                 # The SDK's argument check: pydantic's text, rewritten for the agent.
-                raise ToolError(explain_arguments(self.name, error.__cause__)) from error
+                raise ToolError(explain_arguments(self.name, error.__cause__, self.parameters)) from error
             if self.audit is not None and _is_destructive(self) and "Resolver " in str(error):
                 self._record_failed_consent(self.audit, arguments, str(error))
             raise

@@ -114,6 +114,7 @@ def write_result(
         lines=[
             StoredLine(
                 description=line.description,
+                line_type=str(line.line_type),
                 quantity=line.quantity,
                 unit_price=line.unit_price,
                 vat_rate=line.vat_rate,

@@ -101,6 +101,7 @@ InvoiceOut = DocumentOut
 
 class StoredLine(BaseModel):
     description: str | None
+    line_type: str | None = None
     quantity: DecimalString
     unit_price: DecimalString
     vat_rate: DecimalString

@@ -12,7 +12,7 @@ from mcp_types import ElicitResult
 from starlette.applications import Starlette
 
 from ledgerbee_mcp.config import Settings
-from ledgerbee_mcp.sandbox import FULL_KEY
+from ledgerbee_mcp.sandbox import FULL_KEY, tenant_today
 from ledgerbee_mcp.server import build_server
 
 
@@ -22,7 +22,10 @@ def make_server(sandbox_app: Starlette, audit_path: Path) -> Callable[..., MCPSe
 
     def make(**overrides: Any) -> MCPServer:
         settings = Settings(sandbox=True, audit_log=audit_path, **overrides)
-        return build_server(settings, transport=httpx.ASGITransport(app=sandbox_app))
+        # As the CLI does for --sandbox: the tenant's "today" is the sandbox's clock.
+        return build_server(
+            settings, transport=httpx.ASGITransport(app=sandbox_app), today=lambda: tenant_today(sandbox_app)
+        )
 
     return make
 

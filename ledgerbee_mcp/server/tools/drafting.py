@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 from mcp.server.mcpserver.exceptions import ToolError
 
@@ -29,7 +29,7 @@ from ledgerbee_mcp.server.errors import api_errors
 from ledgerbee_mcp.server.inputs import Clearable, LineArg
 from ledgerbee_mcp.server.runtime import Runtime
 
-__all__ = ["Changes", "line_inputs", "remember_written", "update_document"]
+__all__ = ["Changes", "check_price_currencies", "line_inputs", "remember_written", "update_document"]
 
 DraftKind = Literal["quote", "order_confirmation"]
 _LABEL: dict[DraftKind, str] = {"quote": "quote", "order_confirmation": "order confirmation"}
@@ -170,6 +170,24 @@ def _fields(
     return fields
 
 
+async def check_price_currencies(rt: Runtime, lines: list[LineInput], currency: str | None, customer_id: str) -> None:
+    """A priced line whose price is in another currency than the document would keep the price's number."""
+    if currency is None:
+        with api_errors():
+            currency = (await rt.client.customers.get(customer_id)).currency
+    for index, line in enumerate(lines):
+        if line.price_id is None or line.unit_price is not None:
+            continue
+        with api_errors():
+            price = await rt.client.prices.get(line.price_id)
+        if price.currency and currency and price.currency != currency:
+            raise ToolError(
+                f"lines[{index}].price_id: the price is in {price.currency}, the document in {currency}; LedgerBee "
+                f"would bill {price.unit_price} {currency}. Give this line a unit_price in {currency}, or use a "
+                f"{currency} price (list_products). Nothing was done."
+            )
+
+
 async def update_document(
     rt: Runtime, kind: DraftKind, document_id: str, changes: Changes
 ) -> tuple[Quote | OrderConfirmation, DocumentInputCommon]:
@@ -183,19 +201,28 @@ async def update_document(
                 quote = await rt.client.quotes.get(document_id)
             fields = _fields(kind, quote, rt.written.get(quote.id, quote.updated_at), changes)
             _check_validity(fields)
+            await _check_currencies(rt, fields, changes)
             body = QuoteUpdate.model_validate(fields)
             with api_errors():
                 doc = await rt.client.quotes.update(document_id, body)
         else:
             with api_errors():
                 oc = await rt.client.order_confirmations.get(document_id)
-            body = OrderConfirmationUpdate.model_validate(
-                _fields(kind, oc, rt.written.get(oc.id, oc.updated_at), changes)
-            )
+            fields = _fields(kind, oc, rt.written.get(oc.id, oc.updated_at), changes)
+            await _check_currencies(rt, fields, changes)
+            body = OrderConfirmationUpdate.model_validate(fields)
             with api_errors():
                 doc = await rt.client.order_confirmations.update(document_id, body)
         remember_written(rt, doc, body)
     return doc, body
+
+
+async def _check_currencies(rt: Runtime, fields: dict[str, object], changes: Changes) -> None:
+    """A new currency, or new priced lines, must agree with the prices the lines bill."""
+    if changes.currency is None and changes.lines is None:
+        return
+    lines = cast("list[LineInput]", fields["lines"])
+    await check_price_currencies(rt, lines, cast("str | None", fields["currency"]), cast("str", fields["customer_id"]))
 
 
 def _check_validity(fields: dict[str, object]) -> None:

@@ -10,7 +10,6 @@ from pydantic import Field
 
 from ledgerbee_mcp.api import (
     DocumentInputCommon,
-    LineInput,
     OrderConfirmation,
     OrderConfirmationCreate,
     Quote,
@@ -31,12 +30,18 @@ from ledgerbee_mcp.server.kinds import DocKind
 from ledgerbee_mcp.server.mapping import write_result
 from ledgerbee_mcp.server.outputs import WriteResult
 from ledgerbee_mcp.server.runtime import Runtime
-from ledgerbee_mcp.server.tools.drafting import Changes, line_inputs, remember_written, update_document
+from ledgerbee_mcp.server.tools.drafting import (
+    Changes,
+    check_price_currencies,
+    line_inputs,
+    remember_written,
+    update_document,
+)
 from ledgerbee_mcp.server.tools.guarded_tools import id_param
 from ledgerbee_mcp.server.tools.signatures import Param, signed
 from ledgerbee_mcp.server.tools.spec import CREATE, UPDATE, ToolSpec
 
-__all__ = ["check_dates", "check_price_currencies", "create_tool", "update_tool"]
+__all__ = ["check_dates", "create_tool", "update_tool"]
 
 Lines = Annotated[
     list[LineArg], Field(min_length=1, max_length=200, description="At least one product or subscription line.")
@@ -77,24 +82,6 @@ def check_dates(date: dt.date, valid_until: dt.date | None) -> None:
             f"valid_until: {valid_until} is before the document date {date}; give a later day (e.g. "
             f"{date + dt.timedelta(days=30)}), or leave it out. Nothing was done."
         )
-
-
-async def check_price_currencies(rt: Runtime, lines: list[LineInput], currency: str | None, customer_id: str) -> None:
-    """A priced line whose price is in another currency than the document would keep the price's number."""
-    if currency is None:
-        with api_errors():
-            currency = (await rt.client.customers.get(customer_id)).currency
-    for index, line in enumerate(lines):
-        if line.price_id is None or line.unit_price is not None:
-            continue
-        with api_errors():
-            price = await rt.client.prices.get(line.price_id)
-        if price.currency and currency and price.currency != currency:
-            raise ToolError(
-                f"lines[{index}].price_id: the price is in {price.currency}, the document in {currency}; LedgerBee "
-                f"would bill {price.unit_price} {currency}. Give this line a unit_price in {currency}, or use a "
-                f"{currency} price (list_products). Nothing was done."
-            )
 
 
 def create_tool(rt: Runtime, kind: DocKind) -> ToolSpec:
