@@ -323,11 +323,9 @@ def list_activity(rt: Runtime) -> ToolSpec:
         list_activity,
         "list_activity",
         "What was sent or converted",
-        "What was sent or converted in a date range (default today, the tenant's date): when, Manual or Email, "
-        "to whom, which number, customer and amount, by which consent (elicitation, approval page, token), and "
-        "what a conversion produced; from this server's audit log joined with LedgerBee's sentAt. Sends LedgerBee "
-        "shows that this server did not make are flagged as sent outside this server. Refusals, declines and "
-        "pending confirmations only with include_refused. Read-only; `note` says what the answer rests on.",
+        "What was sent or converted in a date range (default: today): when, how, to whom, number, customer, "
+        "amount, consent, and what a conversion produced; from the audit log and LedgerBee's sentAt (sends made "
+        "elsewhere are flagged). include_refused adds refusals. Read-only; `note` says what it rests on.",
         READ,
     )
 

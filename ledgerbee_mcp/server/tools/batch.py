@@ -29,7 +29,7 @@ from ledgerbee_mcp.server.inputs import DocumentId, EmailAddress
 from ledgerbee_mcp.server.kinds import DocKind
 from ledgerbee_mcp.server.outputs import BatchResult
 from ledgerbee_mcp.server.runtime import Runtime
-from ledgerbee_mcp.server.tools.guarded_tools import Delivery, Token
+from ledgerbee_mcp.server.tools.guarded_tools import CONSENT, Delivery, Token
 from ledgerbee_mcp.server.tools.signatures import Param, signed
 from ledgerbee_mcp.server.tools.spec import ACTION, ToolSpec
 
@@ -62,8 +62,7 @@ RecipientEmails = Annotated[
     dict[DocumentId, EmailAddress] | None,
     Field(
         max_length=MAX_BATCH,
-        description="Email only: the address to e-mail, by document id, for documents whose customer has more than "
-        "one address (the refusal lists them); the others go to the customer's own address.",
+        description="Email only: address by document id, where a customer has several (the refusal lists them).",
     ),
 ]
 
@@ -200,12 +199,8 @@ def batch_send_tool(rt: Runtime, kind: DocKind) -> ToolSpec:
         send,
         tool,
         f"Send {plural}",
-        f"Send up to {MAX_BATCH} {plural} in one call, with one preview (a table) and one confirmation: LedgerBee "
-        f"allocates each one's number (if it has none), renders the PDF, e-mails it with delivery_type Email, and "
-        f"marks it sent. Each {kind.label} is checked first; one that cannot be sent is listed as refused with the "
-        f"reason, and the others go ahead. Cannot be undone. The person confirms in the client (or on an approval "
-        "page the server opens), or the answer is confirmation_required with the preview and a confirmation_token: "
-        "show the preview, and only on the person's yes call again with the same arguments plus the token. "
-        "The result lists each document's outcome.",
+        f"Send up to {MAX_BATCH} {plural} with one preview and one consent, as send_{kind.name} does for one; "
+        f"one that cannot be sent is refused with its reason, the others go ahead; `results` has each outcome. "
+        f"{CONSENT}",
         ACTION,
     )
