@@ -64,6 +64,7 @@ async def test_create_get_update_quote(client: Client, sandbox: httpx.AsyncClien
     assert created["lines"] == [
         {
             "description": "Workshop day",
+            "line_type": "product",
             "quantity": "2",
             "unit_price": "12500.00",
             "vat_rate": "25",
