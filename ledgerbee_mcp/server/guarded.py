@@ -7,7 +7,7 @@ speaks, so the core stays testable without a client and free of the SDK.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Generator
+from collections.abc import Awaitable, Callable, Generator
 from contextlib import contextmanager
 from dataclasses import asdict
 from typing import cast
@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field, PrivateAttr, ValidatorFunctionWrapHandler
 from ledgerbee_mcp.api import ConvertDocument
 from ledgerbee_mcp.guardrails.audit import AuditUnavailable
 from ledgerbee_mcp.guardrails.batch import BatchOutcome, BatchPrepared, run_batch
-from ledgerbee_mcp.guardrails.consent import choose_consent
+from ledgerbee_mcp.guardrails.consent import ConsentRoute, choose_consent
 from ledgerbee_mcp.guardrails.flow import GuardedAction, run_guarded
 from ledgerbee_mcp.guardrails.outcomes import ActionOutcome, Consent, PersonAnswer, Preview, Refused, TokenPath
 from ledgerbee_mcp.guardrails.preflight import DocType, Fetch, preflight_convert, preflight_send
@@ -130,14 +130,26 @@ async def ask(rt: Runtime, ctx: Context, prepared: Prepared) -> Elicit[ConfirmAc
             prepared=prepared,
             audit=rt.audit,
         )
+    from ledgerbee_mcp.server.approval import ask_on_page
+
+    return await ask_by(
+        route,
+        question=lambda: render_preview(prepared),
+        on_page=lambda: ask_on_page(rt, prepared, progress=ctx.report_progress),
+    )
+
+
+async def ask_by(
+    route: ConsentRoute, *, question: Callable[[], str], on_page: Callable[[], Awaitable[Consent]]
+) -> Elicit[ConfirmAction] | Consent:
+    """What a consent resolver returns for the route chosen: the token path, the person's answer on the approval
+    page, or the question for the client to ask."""
     if route == "token":
         return TokenPath()
     if route == "page":
-        from ledgerbee_mcp.server.approval import ask_on_page
-
         with refusals():
-            return await ask_on_page(rt, prepared, progress=ctx.report_progress)
-    return Elicit(render_preview(prepared), ConfirmAction)
+            return await on_page()
+    return Elicit(question(), ConfirmAction)
 
 
 def _shown(value: object) -> str:

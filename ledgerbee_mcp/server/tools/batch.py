@@ -21,10 +21,10 @@ from ledgerbee_mcp.guardrails.batch import (
     render_batch,
 )
 from ledgerbee_mcp.guardrails.flow import GuardedAction
-from ledgerbee_mcp.guardrails.outcomes import Consent, PersonAnswer, Refused, TokenPath
+from ledgerbee_mcp.guardrails.outcomes import Consent, PersonAnswer, Refused
 from ledgerbee_mcp.guardrails.preflight import preflight_send
 from ledgerbee_mcp.guardrails.preview import Prepared
-from ledgerbee_mcp.server.guarded import ConfirmAction, client_can_elicit, refusals, run_many
+from ledgerbee_mcp.server.guarded import ConfirmAction, ask_by, client_can_elicit, refusals, run_many
 from ledgerbee_mcp.server.inputs import DocumentId, EmailAddress
 from ledgerbee_mcp.server.kinds import DocKind
 from ledgerbee_mcp.server.outputs import BatchResult
@@ -137,12 +137,7 @@ def batch_send_tool(rt: Runtime, kind: DocKind) -> ToolSpec:
                 batch=batch,
                 audit=rt.audit,
             )
-        if route == "token":
-            return TokenPath()
-        if route == "page":
-            with refusals():
-                return await _ask_on_page(rt, ctx, batch)
-        return Elicit(render_batch(batch), ConfirmAction)
+        return await ask_by(route, question=lambda: render_batch(batch), on_page=lambda: _ask_on_page(rt, ctx, batch))
 
     signed(
         consent,
