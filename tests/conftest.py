@@ -29,6 +29,8 @@ def _no_display(monkeypatch: pytest.MonkeyPatch) -> None:
     only where there is a display to open it on. The approval page's own tests inject their opener."""
     monkeypatch.delenv("DISPLAY", raising=False)
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    # macOS and Windows always have a desktop: only the setting rules the browser out there.
+    monkeypatch.setenv("LEDGERBEE_OPEN_BROWSER", "off")
 
 
 @pytest.fixture

@@ -86,10 +86,14 @@ def browser_available(
     *, opener_injected: bool, env: Mapping[str, str] | None = None, platform: str | None = None
 ) -> bool:
     """Whether a page can be opened in the person's browser: an opener was handed in, or there is a desktop
-    (macOS, Windows, or on Linux and the BSDs a `DISPLAY` or `WAYLAND_DISPLAY`)."""
+    (macOS, Windows, or on Linux and the BSDs a `DISPLAY` or `WAYLAND_DISPLAY`) and `LEDGERBEE_OPEN_BROWSER` is not
+    `off`."""
     if opener_injected:
         return True
     env = os.environ if env is None else env
+    if env.get("LEDGERBEE_OPEN_BROWSER", "").strip().lower() in ("off", "false", "0", "no"):
+        # Headless use (and test runs on a desktop) can rule the page out whatever the platform.
+        return False
     platform = _platform() if platform is None else platform
     if platform in ("darwin", "win32"):
         return True

@@ -614,3 +614,16 @@ def test_the_settings() -> None:
     assert settings.confirm is ConfirmMode.PAGE
     assert settings.approval_timeout_seconds == 45
     assert Settings.from_env({}, sandbox=True).approval_timeout_seconds == 300
+
+
+@pytest.mark.parametrize("platform", ["darwin", "win32", "linux"])
+def test_the_browser_can_be_ruled_out_on_any_platform(platform: str) -> None:
+    from ledgerbee_mcp.server.approval import browser_available
+
+    desktop = {"DISPLAY": ":0"}
+    assert browser_available(opener_injected=False, env=desktop, platform=platform)
+    assert not browser_available(
+        opener_injected=False, env=desktop | {"LEDGERBEE_OPEN_BROWSER": "off"}, platform=platform
+    )
+    # An opener handed in (the composition root's, or a test's) is an explicit choice and wins.
+    assert browser_available(opener_injected=True, env={"LEDGERBEE_OPEN_BROWSER": "off"}, platform=platform)
