@@ -133,7 +133,7 @@ def sandbox_db(env: Mapping[str, str]) -> str:
     """`LEDGERBEE_SANDBOX_DB`, else the default file in the state directory."""
     raw = env.get("LEDGERBEE_SANDBOX_DB", "").strip()
     # SQLite does not expand "~", a shell does not either inside a client's JSON config.
-    return str(Path(raw).expanduser()) if raw else str(default_sandbox_db())
+    return str(Path(raw).expanduser()) if raw else str(default_sandbox_db(env))
 
 
 MIN_STATE_KEY_BYTES = 32
@@ -264,7 +264,7 @@ class Settings:
             )
         audit = env.get("LEDGERBEE_AUDIT_LOG", "").strip()
         audit_log = (
-            None if audit.lower() == "off" else Path(audit).expanduser() if audit else state_dir() / "audit.jsonl"
+            None if audit.lower() == "off" else Path(audit).expanduser() if audit else state_dir(env) / "audit.jsonl"
         )
         return cls(
             base_url=base_url,

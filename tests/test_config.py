@@ -41,8 +41,7 @@ def test_sandbox_needs_no_credential() -> None:
 
 
 def test_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LEDGERBEE_STATE_DIR", str(tmp_path / "state"))
-    settings = Settings.from_env(KEY)
+    settings = Settings.from_env(KEY | {"LEDGERBEE_STATE_DIR": str(tmp_path / "state")})
     assert settings.api_key == Secret("lb_live_abcdef123456")
     assert settings.access_token is None
     assert settings.base_url == DEFAULT_BASE_URL
@@ -204,10 +203,13 @@ def test_settings_repr_hides_credentials() -> None:
 
 
 def test_sandbox_db_defaults_to_the_state_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LEDGERBEE_STATE_DIR", str(tmp_path / "state"))
+    state = {"LEDGERBEE_STATE_DIR": str(tmp_path / "state")}
     expected = str(tmp_path / "state" / "sandbox.sqlite3")
-    assert sandbox_db({}) == expected
-    assert Settings.from_env({}, sandbox=True).sandbox_db == expected
+    # from_env reads the mapping it is given, the state directory included
+    assert sandbox_db(state) == expected
+    assert Settings.from_env(state, sandbox=True).sandbox_db == expected
+    # Settings() itself reads the process environment
+    monkeypatch.setenv("LEDGERBEE_STATE_DIR", str(tmp_path / "state"))
     assert Settings().sandbox_db == expected
 
 
