@@ -318,9 +318,10 @@ def _refused_results(batch: BatchPrepared) -> list[BatchItemOutcome]:
 
 
 def _in_order(batch: BatchPrepared, results: Sequence[BatchItemOutcome]) -> list[BatchItemOutcome]:
-    """The results in the order the ids were given."""
-    by_id = {r.document_id: r for r in results}
-    return [by_id[e.document_id] for e in batch.entries if e.document_id in by_id]
+    """The results in the order the ids were given; every one of them (an id is one document in any case)."""
+    by_id = {r.document_id.lower(): r for r in results}
+    ordered = [by_id.pop(e.document_id.lower()) for e in batch.entries if e.document_id.lower() in by_id]
+    return [*ordered, *by_id.values()]
 
 
 def _pending(batch: BatchPrepared, outcome: ItemOutcome, message: str) -> list[BatchItemOutcome]:

@@ -122,21 +122,12 @@ async def run_guarded(
     async with rt.locked(prepared.view.id):
         # The person may have taken minutes to answer: check everything again, recipient included.
         again = await spec.reprepare()
-        if again.fingerprint != prepared.fingerprint or again.arguments != prepared.arguments:
-            reason = (
-                "the document changed after the preview"
-                if again.fingerprint != prepared.fingerprint
-                else "the e-mail recipient changed after the preview"
-            )
+        changed = _changed(prepared, again)
+        if changed:
+            reason = changed
             _record(rt, prepared, "refused", reason=reason, consent=via)
             raise Refused(f"Refused: {reason}. Nothing was {verb}. Call again to preview its current state.")
         requested = _requested(spec.action, again)
-        try:
-            _record(rt, prepared, "attempt", consent=via, requested=requested)
-        except AuditUnavailable as error:
-            raise Refused(
-                f"Refused: {error}, so nothing was {verb}. Next step: have the operator fix the audit log."
-            ) from None
         try:
             # Another replica may have taken the document over (our lock expired): never act without it.
             await rt.check_lock(prepared.view.id)
@@ -144,6 +135,12 @@ async def run_guarded(
             reason = "the document's lock was lost"
             note = _record_after(rt, prepared, "refused", reason=reason, consent=via, requested=requested)
             raise Refused(f"Refused: {reason} before LedgerBee was asked. Nothing was {verb}.{note}") from None
+        try:
+            _record(rt, prepared, "attempt", consent=via, requested=requested)
+        except AuditUnavailable as error:
+            raise Refused(
+                f"Refused: {error}, so nothing was {verb}. Next step: have the operator fix the audit log."
+            ) from None
         # From here LedgerBee may act: a cancelled call must still learn and record what happened.
         with rt.shielded():
             return await _act(rt, spec, prepared, again, via, requested)
@@ -210,11 +207,18 @@ async def _check_produced(spec: GuardedAction, prepared: Prepared, produced: Con
     if produced is None or spec.read_produced is None or prepared.target is None:
         return []
     try:
-        made = view_of(await spec.read_produced(produced))
+        document = await spec.read_produced(produced)
     except LedgerBeeError as error:
         return [f"the produced document could not be read to compare it ({describe(error)})"]
+    made = view_of(document)
     target = prepared.target
     found: list[str] = []
+    for field in ("date", "reference", "our_reference", "notes"):
+        camel = "ourReference" if field == "our_reference" else field
+        if camel in target.request and str(getattr(document, field)) != str(target.request[camel]):
+            found.append(
+                f"produced {field}: approved {target.request[camel]!r}, LedgerBee shows {getattr(document, field)!r}"
+            )
     if made.amount != target.amount:
         found.append(
             f"produced amount: approved {_money(target.amount, made.currency)}, LedgerBee shows "
@@ -223,6 +227,18 @@ async def _check_produced(spec: GuardedAction, prepared: Prepared, produced: Con
     if made.line_count != len(target.lines):
         found.append(f"produced lines: approved {len(target.lines)}, LedgerBee shows {made.line_count}")
     return found
+
+
+def _changed(approved: Prepared, again: Prepared) -> str | None:
+    """Why what the re-check under the lock prepared is not what the person approved, or None."""
+    if again.fingerprint != approved.fingerprint:
+        return "the document changed after the preview"
+    if again.arguments != approved.arguments:
+        return "the e-mail recipient changed after the preview"
+    if again.preview.amount != approved.preview.amount:
+        # A convert's target is priced from the product prices: one that moved changes what would be produced.
+        return "the amount it would produce changed after the preview"
+    return None
 
 
 def _requested(action: str, checked: Prepared) -> dict[str, object]:

@@ -147,6 +147,8 @@ class Prepared:
     """The arguments the confirmation binds (everything but the token)."""
     target: Target | None = None
     """For a convert: the document it will produce, as approved."""
+    changes: tuple[tuple[str, str], ...] = ()
+    """For a convert: each overridden field and its value, rendered for the person."""
 
     @property
     def shown_recipient(self) -> str | None:
@@ -463,7 +465,44 @@ async def prepare_convert(
         fingerprint=fingerprint(view),
         arguments=arguments,
         target=produced,
+        changes=await _changes_shown(client, view, override),
     )
+
+
+_CHANGE_LABELS = {
+    "date": "New date",
+    "reference": "New reference",
+    "our_reference": "New our reference",
+    "notes": "New notes",
+    "customer_contact_id": "New contact",
+}
+
+
+async def _changes_shown(
+    client: LedgerBeeClient, view: DocView, override: ConvertDocument | None
+) -> tuple[tuple[str, str], ...]:
+    """Each field the override sets, with its value as the person must see it (not just its name)."""
+    if override is None:
+        return ()
+    rows: list[tuple[str, str]] = []
+    for name, label in _CHANGE_LABELS.items():
+        if name not in override.model_fields_set:
+            continue
+        value: object = getattr(override, name)
+        if value is None:
+            rows.append((label, "(cleared)"))
+        elif name == "customer_contact_id" and view.customer_id is not None:
+            contacts = await read(client.customers.contacts(view.customer_id))
+            contact = next((c for c in contacts if c.id == value), None)
+            shown = (
+                f"{visible(contact.name)} <{visible(contact.email, 254)}>"
+                if contact
+                else "not a contact of the customer"
+            )
+            rows.append((label, f"{shown} ({value})"))
+        else:
+            rows.append((label, visible(str(value), 300)))
+    return tuple(rows)
 
 
 _TARGET_A = {"orderConfirmation": "an order confirmation", "invoice": "an invoice"}
@@ -503,12 +542,13 @@ def render_preview(prepared: Prepared) -> str:
     so any change while the person decides makes it another question (asked again, never answered by the old yes).
     """
     preview, view = prepared.preview, prepared.view
-    number = view.number or "none yet (LedgerBee allocates the next number on send)"
+    number = visible(view.number, 40) if view.number else "none yet (LedgerBee allocates the next number on send)"
     if prepared.action == "send":
         how = "by e-mail" if preview.delivery_type == "Email" else "without e-mail (Manual: you deliver the PDF)"
-        action = f"Send {view.label} {view.number or '(new number)'} {how}"
+        action = f"Send {view.label} {number if view.number else '(new number)'} {how}"
     else:
-        action = f"Convert {view.label} {view.number or ''} into {_TARGET_A.get(preview.target or '', 'a document')}"
+        shown = number if view.number else ""
+        action = f"Convert {view.label} {shown} into {_TARGET_A.get(preview.target or '', 'a document')}"
     decision = [
         Row("Action", " ".join(action.split())),
         Row("Number", number),
@@ -518,6 +558,7 @@ def render_preview(prepared: Prepared) -> str:
         decision.append(Row("Delivery", "E-mail" if preview.delivery_type == "Email" else "Manual (no e-mail)"))
     if preview.recipient:
         decision.append(Row("Recipient", _recipient_text(preview.recipient)))
+    decision.extend(Row(label, value) for label, value in prepared.changes)
     decision.append(Row("Can be undone", "no"))
     details = [
         Row("Customer", visible(preview.customer_name)),

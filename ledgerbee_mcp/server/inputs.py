@@ -29,9 +29,13 @@ _UUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-
 
 # Advertised as `format: uuid` (36 bytes) rather than the 90-byte pattern it is checked against here.
 DocumentId = Annotated[
-    str, StringConstraints(strip_whitespace=True, pattern=_UUID), WithJsonSchema({"type": "string", "format": "uuid"})
+    str,
+    # Lower-cased here, at the edge: LedgerBee reads ids in any case, and the locks, the consent and the batch
+    # results key on the id, so two spellings of one id must never make two documents.
+    StringConstraints(strip_whitespace=True, to_lower=True, pattern=_UUID),
+    WithJsonSchema({"type": "string", "format": "uuid"}),
 ]
-"""A LedgerBee id: a UUID."""
+"""A LedgerBee id: a UUID, lower-cased."""
 
 # Checked by the guardrails' one strict address grammar (guardrails/addresses.py), which refuses with the reason;
 # a second, looser pattern here would only disagree with it.

@@ -144,6 +144,7 @@ class Runtime:
         one process queue here rather than poll Redis). The local lock is dropped when nobody holds or waits for
         it, so a long-lived server keeps no lock per document it ever touched. When the shared lock cannot be
         taken (another call holds it past `lock_wait_seconds`, or Redis is unreachable) the call is refused."""
+        document_id = document_id.lower()  # one document, one lock, however its id is spelt
         entry = self._locks.get(document_id)
         if entry is None:
             entry = self._locks[document_id] = _DocumentLock()
@@ -171,7 +172,7 @@ class Runtime:
     async def check_lock(self, document_id: str) -> None:
         """Raise the guardrails' `LockLost` unless this call still holds the document's shared lock (renewing
         it); a no-op without Redis, where the in-process lock cannot be lost."""
-        fence = self._fences.get(document_id)
+        fence = self._fences.get(document_id.lower())
         if fence is None:
             return
         from ledgerbee_mcp.server.shared import LockLost as SharedLockLost
