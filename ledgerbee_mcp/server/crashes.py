@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, cast
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError
@@ -79,17 +79,25 @@ class CrashSafeTool(Tool):
 
     def _record_failed_consent(self, audit: AuditLog, arguments: dict[str, Any], reason: str) -> None:
         action, _, kind = self.name.partition("_")
-        document_id = next((str(v) for k, v in arguments.items() if k.endswith("_id")), "")
+        ids: list[str] = []
+        for name, value in arguments.items():
+            if name.endswith("_id") and value is not None:
+                ids.append(str(value))
+            elif name.endswith("_ids") and isinstance(value, list):
+                # A batch: one record per document, as its other records are.
+                ids.extend(str(v) for v in cast("list[object]", value))
+        kind = kind.removesuffix("s") if any(n.endswith("_ids") for n in arguments) else kind
         try:
-            audit.record(
-                AuditRecord(
-                    action=action,
-                    document_type=kind,
-                    document_id=document_id,
-                    outcome="refused",
-                    reason=f"the person's answer could not be read: {reason}",
+            for document_id in ids or [""]:
+                audit.record(
+                    AuditRecord(
+                        action=action,
+                        document_type=kind,
+                        document_id=document_id,
+                        outcome="refused",
+                        reason=f"the person's answer could not be read: {reason}",
+                    )
                 )
-            )
         except AuditUnavailable:
             logger.exception("could not record the failed consent of %s", self.name)
 
