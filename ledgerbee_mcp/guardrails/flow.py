@@ -7,7 +7,6 @@ import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from decimal import Decimal
 from typing import Any, Literal
 
 from ledgerbee_mcp.api import APIError, ConvertResult, DocumentType, Invoice, LedgerBeeError, OrderConfirmation, Quote
@@ -16,6 +15,7 @@ from ledgerbee_mcp.guardrails.audit import AuditUnavailable
 from ledgerbee_mcp.guardrails.context import Guard, LockLost
 from ledgerbee_mcp.guardrails.outcomes import ActionOutcome, Consent, Refused, TokenPath
 from ledgerbee_mcp.guardrails.preview import Document, DocView, Prepared, view_of
+from ledgerbee_mcp.guardrails.render import money
 from ledgerbee_mcp.guardrails.tokens import TokenError
 
 __all__ = ["GuardedAction", "differences", "run_guarded"]
@@ -221,8 +221,8 @@ async def _check_produced(spec: GuardedAction, prepared: Prepared, produced: Con
             )
     if made.amount != target.amount:
         found.append(
-            f"produced amount: approved {_money(target.amount, made.currency)}, LedgerBee shows "
-            f"{_money(made.amount, made.currency)}"
+            f"produced amount: approved {money(target.amount, made.currency)}, LedgerBee shows "
+            f"{money(made.amount, made.currency)}"
         )
     if made.line_count != len(target.lines):
         found.append(f"produced lines: approved {len(target.lines)}, LedgerBee shows {made.line_count}")
@@ -263,17 +263,13 @@ def _record_after(rt: Guard, prepared: Prepared, outcome: str, **fields: Any) ->
     return ""
 
 
-def _money(value: Decimal, currency: str) -> str:
-    return f"{value:,.2f} {currency}"
-
-
 def differences(action: str, approved: DocView, after: DocView, produced_id: str | None) -> list[str]:
     """How what LedgerBee shows after the action differs from what the person approved."""
     found: list[str] = []
     if after.amount != approved.amount or after.currency != approved.currency:
         found.append(
-            f"amount: approved {_money(approved.amount, approved.currency)}, LedgerBee now shows "
-            f"{_money(after.amount, after.currency)}"
+            f"amount: approved {money(approved.amount, approved.currency)}, LedgerBee now shows "
+            f"{money(after.amount, after.currency)}"
         )
     if after.lines_digest != approved.lines_digest:
         found.append(
