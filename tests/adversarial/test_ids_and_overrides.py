@@ -16,6 +16,7 @@ from starlette.applications import Starlette
 from ledgerbee_mcp.config import ConfirmMode, Settings
 from ledgerbee_mcp.sandbox import FULL_KEY, seed
 from ledgerbee_mcp.server import build_server
+from tests.transports import SendGate
 
 pytestmark = pytest.mark.anyio
 
@@ -26,27 +27,12 @@ def ok(result: CallToolResult) -> dict[str, Any]:
     return result.structured_content
 
 
-class _Gate(httpx.AsyncBaseTransport):
-    def __init__(self, app: Starlette) -> None:
-        self.inner = httpx.ASGITransport(app=app)
-        self.started: list[str] = []
-        self.send_arrived = anyio.Event()
-        self.release = anyio.Event()
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.started.append(f"{request.method} {request.url.path}")
-        if request.method == "POST" and request.url.path.endswith("/send"):
-            self.send_arrived.set()
-            await self.release.wait()
-        return await self.inner.handle_async_request(request)
-
-
 async def _approve(context: Any, params: Any) -> ElicitResult:
     return ElicitResult(action="accept", content={"confirm": True})
 
 
 async def test_an_update_with_the_id_in_upper_case_waits_for_the_send(sandbox_app: Starlette, audit_path: Path) -> None:
-    gate = _Gate(sandbox_app)
+    gate = SendGate(httpx.ASGITransport(app=sandbox_app))
     async with Client(
         build_server(Settings(sandbox=True, audit_log=audit_path), transport=gate), elicitation_callback=_approve
     ) as c:

@@ -23,6 +23,7 @@ from ledgerbee_mcp.config import ConfirmMode, Settings
 from ledgerbee_mcp.sandbox import FULL_KEY, seed
 from ledgerbee_mcp.server import build_server
 from tests.server.conftest import approve
+from tests.transports import SendGate
 
 pytestmark = pytest.mark.anyio
 
@@ -194,27 +195,10 @@ async def test_a_field_both_given_and_cleared_is_refused(client: Client, sandbox
     assert await stored(sandbox, "quotes", created["id"]) == before
 
 
-class _Gate(httpx.AsyncBaseTransport):
-    """Holds every send request until released, and records when each request starts."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self.inner = inner
-        self.started: list[str] = []
-        self.send_arrived = anyio.Event()
-        self.release = anyio.Event()
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.started.append(f"{request.method} {request.url.path}")
-        if request.method == "POST" and request.url.path.endswith("/send"):
-            self.send_arrived.set()
-            await self.release.wait()
-        return await self.inner.handle_async_request(request)
-
-
 async def test_an_update_waits_for_a_send_of_the_same_document(
     sandbox_app: Starlette, sandbox: httpx.AsyncClient, audit_path: Any
 ) -> None:
-    gate = _Gate(httpx.ASGITransport(app=sandbox_app))
+    gate = SendGate(httpx.ASGITransport(app=sandbox_app))
     server = build_server(Settings(sandbox=True, audit_log=audit_path), transport=gate)
     async with Client(server, elicitation_callback=approve) as c:
         qid = ok(
