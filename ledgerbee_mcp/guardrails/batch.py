@@ -111,13 +111,14 @@ class BatchPrepared:
     def binding(self) -> tuple[str, dict[str, object], str]:
         """What a confirmation token binds: (document id, arguments, fingerprint) for `TokenSigner`.
 
-        The document id names the set of documents to send, the arguments hold each one's resolved arguments
-        (delivery, recipient) and the requested ids, the fingerprint each document's state. Sorted, so the same
+        The document id names the set of documents to send, the arguments hold their type, each one's resolved
+        arguments (delivery, recipient) and the requested ids, the fingerprint each document's state. Sorted, so the same
         set in another order is the same batch."""
         included = sorted(self.included, key=lambda p: p.view.id)
         ids = [p.view.id for p in included]
         document_id = "batch:" + _digest(ids)
         arguments: dict[str, object] = {
+            "document_type": self.doc_type,
             "delivery_type": self.delivery_type,
             "documents": {p.view.id: p.arguments for p in included},
             "requested": sorted(i.lower() for i in self.requested_ids),

@@ -393,17 +393,22 @@ _OVERRIDE_FIELDS = {
 }
 
 
-def _batch(ids: str, valid: Callable[[Fixture], str]) -> ToolInputs:
-    return ToolInputs(
-        lambda f: {ids: [valid(f)], "delivery_type": "Email", "recipient_emails": {valid(f): seed.CONTACT_METTE_EMAIL}},
-        {
-            ids: IDS,
-            "delivery_type": enum("Manual", "Email"),
-            "recipient_emails": EMAILS_BY_ID,
-            "confirmation_token": TOKEN,
-        },
-        (ids, "delivery_type"),
-    )
+SEND_DOCUMENTS = ToolInputs(
+    lambda f: {
+        "document_type": "quote",
+        "document_ids": [f.quote],
+        "delivery_type": "Email",
+        "recipient_emails": {f.quote: seed.CONTACT_METTE_EMAIL},
+    },
+    {
+        "document_type": enum("quote", "order_confirmation", "invoice"),
+        "document_ids": IDS,
+        "delivery_type": enum("Manual", "Email"),
+        "recipient_emails": EMAILS_BY_ID,
+        "confirmation_token": TOKEN,
+    },
+    ("document_type", "document_ids", "delivery_type"),
+)
 
 
 _DOCUMENT_FIELDS = {
@@ -447,7 +452,6 @@ INPUTS: dict[str, ToolInputs] = {
         },
         ("quote_id", "delivery_type"),
     ),
-    "send_quotes": _batch("quote_ids", lambda f: f.quote),
     "convert_quote": ToolInputs(
         lambda f: {"quote_id": f.sent_quote, "target": "invoice"},
         {
@@ -495,13 +499,12 @@ INPUTS: dict[str, ToolInputs] = {
         },
         ("order_confirmation_id", "delivery_type"),
     ),
-    "send_order_confirmations": _batch("order_confirmation_ids", lambda f: f.order_confirmation),
     "convert_order_confirmation": ToolInputs(
         lambda f: {"order_confirmation_id": f.sent_order_confirmation},
         {"order_confirmation_id": UUID, "target": enum("invoice"), "confirmation_token": TOKEN, **_OVERRIDE_FIELDS},
         ("order_confirmation_id",),
     ),
-    "send_invoices": _batch("invoice_ids", lambda f: f.invoice),
+    "send_documents": SEND_DOCUMENTS,
     "list_activity": ToolInputs(
         lambda f: {},
         {

@@ -72,9 +72,9 @@ async def test_a_batch_with_ids_in_upper_case_reports_every_result(
             )["id"].upper()
             for _ in range(2)
         ]
-        args = {"quote_ids": ids, "delivery_type": "Manual"}
-        first = ok(await c.call_tool("send_quotes", args))
-        done = ok(await c.call_tool("send_quotes", args | {"confirmation_token": first["confirmation_token"]}))
+        args = {"document_type": "quote", "document_ids": ids, "delivery_type": "Manual"}
+        first = ok(await c.call_tool("send_documents", args))
+        done = ok(await c.call_tool("send_documents", args | {"confirmation_token": first["confirmation_token"]}))
     assert [r["outcome"] for r in done["results"]] == ["done", "done"]
     assert done["outcome"] == "done"
 

@@ -1,4 +1,4 @@
-"""The batch sends (send_quotes, send_order_confirmations, send_invoices), end to end: a real MCP client, the real
+"""The batch send (send_documents, for every document type), end to end: a real MCP client, the real
 server, the in-process sandbox. What happened is checked in the sandbox (status, outbox) and the audit file."""
 
 from __future__ import annotations
@@ -137,7 +137,7 @@ async def five_quotes(sandbox: httpx.AsyncClient) -> tuple[list[str], dict[str, 
 
 
 def email_args(ids: list[str], emails: dict[str, str]) -> dict[str, Any]:
-    return {"quote_ids": ids, "delivery_type": "Email", "recipient_emails": emails}
+    return {"document_type": "quote", "document_ids": ids, "delivery_type": "Email", "recipient_emails": emails}
 
 
 # -- one consent for five -------------------------------------------------------------------------------------
@@ -149,7 +149,7 @@ async def test_five_quotes_are_sent_with_one_consent(
     ids, emails, expected = await five_quotes(sandbox)
     person = Person()
     async with Client(make_server(), elicitation_callback=person) as c:
-        result = ok(await c.call_tool("send_quotes", email_args(ids, emails)))
+        result = ok(await c.call_tool("send_documents", email_args(ids, emails)))
 
     assert len(person.messages) == 1
     decision, details = rows(person.messages[0])
@@ -194,7 +194,7 @@ async def test_a_declined_batch_sends_none(
     ids, emails, _ = await five_quotes(sandbox)
     person = Person("decline")
     async with Client(make_server(), elicitation_callback=person) as c:
-        result = ok(await c.call_tool("send_quotes", email_args(ids, emails)))
+        result = ok(await c.call_tool("send_documents", email_args(ids, emails)))
     assert len(person.messages) == 1
     assert result["outcome"] == "declined"
     assert "Nothing was sent" in result["message"]
@@ -214,7 +214,7 @@ async def test_one_token_sends_the_batch_and_cannot_be_replayed_or_tampered_with
     ids, emails, expected = await five_quotes(sandbox)
     args = email_args(ids, emails)
     async with Client(make_server(confirm=ConfirmMode.TOKEN)) as c:
-        first = ok(await c.call_tool("send_quotes", args))
+        first = ok(await c.call_tool("send_documents", args))
         assert first["outcome"] == "confirmation_required"
         assert "Nothing was sent" in first["message"]
         assert [row["document_id"] for row in first["preview"]] == ids
@@ -228,29 +228,37 @@ async def test_one_token_sends_the_batch_and_cannot_be_replayed_or_tampered_with
         assert await outbox(sandbox) == []
 
         # not for another set of documents, nor other arguments, nor when altered
-        fewer = error_text(await c.call_tool("send_quotes", args | {"quote_ids": ids[1:], "confirmation_token": token}))
+        fewer = error_text(
+            await c.call_tool("send_documents", args | {"document_ids": ids[1:], "confirmation_token": token})
+        )
         assert "different action or set of documents" in fewer
         other = error_text(
             await c.call_tool(
-                "send_quotes",
+                "send_documents",
                 args | {"recipient_emails": emails | {ids[3]: "info@halvo.dk"}, "confirmation_token": token},
             )
         )
         assert "the arguments differ" in other
         body, mac = token.split(".")
         tampered = f"{body}.{mac[:-2]}{'AA' if mac[-2:] != 'AA' else 'BB'}"
-        assert "not valid here" in error_text(await c.call_tool("send_quotes", args | {"confirmation_token": tampered}))
+        assert "not valid here" in error_text(await c.call_tool("send_documents", args | {"confirmation_token": tampered}))
+        # the ids read as another type are not found: each refused, nothing sent
+        other_type = ok(
+            await c.call_tool("send_documents", args | {"document_type": "invoice", "confirmation_token": token})
+        )
+        assert other_type["outcome"] == "none_done"
+        assert {r["outcome"] for r in other_type["results"]} == {"refused"}
         # a single send's tool does not take it either
         single = {"quote_id": ids[0], "delivery_type": "Email", "confirmation_token": token}
         assert "different action or document" in error_text(await c.call_tool("send_quote", single))
         assert await outbox(sandbox) == []
 
-        done = ok(await c.call_tool("send_quotes", args | {"confirmation_token": token}))
+        done = ok(await c.call_tool("send_documents", args | {"confirmation_token": token}))
         assert done["outcome"] == "done"
         assert {r["outcome"] for r in done["results"]} == {"done"}
         assert sorted(await outbox(sandbox)) == sorted(expected.items())
 
-        replay = error_text(await c.call_tool("send_quotes", args | {"confirmation_token": token}))
+        replay = error_text(await c.call_tool("send_documents", args | {"confirmation_token": token}))
         assert "a document changed since the preview" in replay
         assert "Nothing was sent" in replay
     assert len(await outbox(sandbox)) == 5
@@ -277,7 +285,7 @@ async def test_a_converted_quote_is_refused_in_preflight_and_the_other_four_are_
     (await sandbox.post(f"/v1/quotes/{converted}/convert", json={"target": "invoice"})).raise_for_status()
     person = Person()
     async with Client(make_server(), elicitation_callback=person) as c:
-        result = ok(await c.call_tool("send_quotes", email_args(ids, emails)))
+        result = ok(await c.call_tool("send_documents", email_args(ids, emails)))
 
     decision, details = rows(person.messages[0])
     assert decision[0] == ("Action", "Send 4 quotes by e-mail")
@@ -314,7 +322,7 @@ async def test_a_quote_edited_while_the_person_decides_is_asked_again_or_refused
 
     person = Person(meanwhile=someone_edits)
     async with Client(make_server(), elicitation_callback=person, mode=mode) as c:  # type: ignore[arg-type]
-        result = ok(await c.call_tool("send_quotes", email_args(ids, emails)))
+        result = ok(await c.call_tool("send_documents", email_args(ids, emails)))
 
     first_decision, first_details = rows(person.messages[0])
     if mode == "auto":
@@ -350,8 +358,8 @@ async def test_an_ambiguous_recipient_is_refused_until_recipient_emails_names_it
     bolge, fjord = await draft(sandbox, seed.CUSTOMER_BOLGE_ID), await draft(sandbox, seed.CUSTOMER_FJORD_ID)
     person = Person()
     async with Client(make_server(), elicitation_callback=person) as c:
-        args = {"quote_ids": [bolge, fjord], "delivery_type": "Email"}
-        first = ok(await c.call_tool("send_quotes", args))
+        args = {"document_type": "quote", "document_ids": [bolge, fjord], "delivery_type": "Email"}
+        first = ok(await c.call_tool("send_documents", args))
         assert first["outcome"] == "partly_done"
         refused = first["results"][1]
         assert refused["outcome"] == "refused"
@@ -361,7 +369,7 @@ async def test_an_ambiguous_recipient_is_refused_until_recipient_emails_names_it
 
         second = ok(
             await c.call_tool(
-                "send_quotes", {**args, "quote_ids": [fjord], "recipient_emails": {fjord: seed.CONTACT_METTE_EMAIL}}
+                "send_documents", {**args, "document_ids": [fjord], "recipient_emails": {fjord: seed.CONTACT_METTE_EMAIL}}
             )
         )
     assert second["outcome"] == "done"
@@ -380,7 +388,7 @@ async def test_a_batch_where_every_document_is_refused_asks_nobody(
     fjord = await draft(sandbox, seed.CUSTOMER_FJORD_ID)
     person = Person()
     async with Client(make_server(), elicitation_callback=person) as c:
-        result = ok(await c.call_tool("send_quotes", {"quote_ids": [fjord], "delivery_type": "Email"}))
+        result = ok(await c.call_tool("send_documents", {"document_type": "quote", "document_ids": [fjord], "delivery_type": "Email"}))
     assert person.messages == []
     assert result["outcome"] == "none_done"
     assert result["results"][0]["outcome"] == "refused"
@@ -411,12 +419,12 @@ async def test_a_batch_and_a_single_send_of_the_same_quote_overlap_without_deadl
     single = {"quote_id": ids[4], "delivery_type": "Email", "recipient_email": seed.CUSTOMER_FJORD_EMAIL}
     results: dict[str, dict[str, Any]] = {}
     async with Client(server) as c:
-        batch_token = ok(await c.call_tool("send_quotes", email_args(ids, emails)))["confirmation_token"]
+        batch_token = ok(await c.call_tool("send_documents", email_args(ids, emails)))["confirmation_token"]
         single_token = ok(await c.call_tool("send_quote", single))["confirmation_token"]
 
         async def batch() -> None:
             args = email_args(ids, emails) | {"confirmation_token": batch_token}
-            results["batch"] = ok(await c.call_tool("send_quotes", args))
+            results["batch"] = ok(await c.call_tool("send_documents", args))
 
         async def one() -> None:
             # Only once the batch is sending: a single send that landed before the batch's token was checked
@@ -453,24 +461,24 @@ async def test_too_many_or_repeated_ids_are_refused_naming_the_argument(
     person = Person()
     many = [f"5eed0009-0000-4000-8000-{n:012d}" for n in range(26)]
     async with Client(make_server(), elicitation_callback=person) as c:
-        too_many = error_text(await c.call_tool("send_quotes", {"quote_ids": many, "delivery_type": "Manual"}))
-        assert "quote_ids" in too_many
+        too_many = error_text(await c.call_tool("send_documents", {"document_type": "quote", "document_ids": many, "delivery_type": "Manual"}))
+        assert "document_ids" in too_many
         repeated = error_text(
-            await c.call_tool("send_quotes", {"quote_ids": [qid, qid.upper()], "delivery_type": "Manual"})
+            await c.call_tool("send_documents", {"document_type": "quote", "document_ids": [qid, qid.upper()], "delivery_type": "Manual"})
         )
-        assert "quote_ids" in repeated
+        assert "document_ids" in repeated
         assert "more than once" in repeated
-        empty = error_text(await c.call_tool("send_quotes", {"quote_ids": [], "delivery_type": "Manual"}))
-        assert "quote_ids" in empty
+        empty = error_text(await c.call_tool("send_documents", {"document_type": "quote", "document_ids": [], "delivery_type": "Manual"}))
+        assert "document_ids" in empty
         stray = error_text(
             await c.call_tool(
-                "send_quotes",
-                {"quote_ids": [qid], "delivery_type": "Email", "recipient_emails": {many[0]: HALVO_EMAIL}},
+                "send_documents",
+                {"document_type": "quote", "document_ids": [qid], "delivery_type": "Email", "recipient_emails": {many[0]: HALVO_EMAIL}},
             )
         )
         assert "recipient_emails" in stray
-        assert "not one of quote_ids" in stray
-        missing = error_text(await c.call_tool("send_quotes", {"quote_ids": [qid]}))
+        assert "not one of document_ids" in stray
+        missing = error_text(await c.call_tool("send_documents", {"document_type": "quote", "document_ids": [qid]}))
         assert "delivery_type" in missing
     assert person.messages == []
     assert await outbox(sandbox) == []
@@ -481,7 +489,7 @@ async def test_too_many_or_repeated_ids_are_refused_naming_the_argument(
 # -- the other kinds --------------------------------------------------------------------------------------------
 
 
-async def test_invoices_and_order_confirmations_have_their_batch_send(
+async def test_invoices_and_order_confirmations_go_through_the_same_batch_send(
     make_server: MakeServer, sandbox: httpx.AsyncClient
 ) -> None:
     produced: dict[str, list[str]] = {"invoice": [], "orderConfirmation": []}
@@ -494,23 +502,32 @@ async def test_invoices_and_order_confirmations_have_their_batch_send(
     person = Person()
     async with Client(make_server(), elicitation_callback=person) as c:
         tools = {t.name: t for t in (await c.list_tools()).tools}
-        for name in ("send_quotes", "send_order_confirmations", "send_invoices"):
-            hints = tools[name].annotations
-            assert hints is not None
-            assert (hints.read_only_hint, hints.destructive_hint, hints.idempotent_hint) == (False, True, False)
-        assert set(tools["send_invoices"].input_schema["properties"]) == {
-            "invoice_ids",
+        hints = tools["send_documents"].annotations
+        assert hints is not None
+        assert (hints.read_only_hint, hints.destructive_hint, hints.idempotent_hint) == (False, True, False)
+        schema = tools["send_documents"].input_schema
+        assert set(schema["properties"]) == {
+            "document_type",
+            "document_ids",
             "delivery_type",
             "recipient_emails",
             "confirmation_token",
         }
+        assert schema["properties"]["document_type"]["enum"] == ["quote", "order_confirmation", "invoice"]
         invoices = ok(
-            await c.call_tool("send_invoices", {"invoice_ids": produced["invoice"], "delivery_type": "Email"})
+            await c.call_tool(
+                "send_documents",
+                {"document_type": "invoice", "document_ids": produced["invoice"], "delivery_type": "Email"},
+            )
         )
         ocs = ok(
             await c.call_tool(
-                "send_order_confirmations",
-                {"order_confirmation_ids": produced["orderConfirmation"], "delivery_type": "Manual"},
+                "send_documents",
+                {
+                    "document_type": "order_confirmation",
+                    "document_ids": produced["orderConfirmation"],
+                    "delivery_type": "Manual",
+                },
             )
         )
     assert invoices["outcome"] == "done"

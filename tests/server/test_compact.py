@@ -224,7 +224,7 @@ async def _results_of_every_tool(client: Client, token_client: Client) -> dict[s
     await call("get_document_pdf", {"document_type": "quote", "document_id": quotes[0], "draft": True})
     await call("send_quote", {"quote_id": quotes[0], "delivery_type": "Manual"}, token_client)  # asks for a token
     await call("send_quote", {"quote_id": quotes[0], "delivery_type": "Manual"})
-    await call("send_quotes", {"quote_ids": quotes[1:], "delivery_type": "Manual"})
+    await call("send_documents", {"document_type": "quote", "document_ids": quotes[1:], "delivery_type": "Manual"})
     await call("list_quotes", {})
     await call("list_quotes", {"customer": "fjord", "date_from": "2000-01-01"})
     invoice = (await call("convert_quote", {"quote_id": quotes[0], "target": "invoice"}))["produced_document_id"]
@@ -233,12 +233,13 @@ async def _results_of_every_tool(client: Client, token_client: Client) -> dict[s
     await call("update_order_confirmation", {"order_confirmation_id": ocs[0], "notes": "Thanks"})
     await call("get_order_confirmation", {"order_confirmation_id": converted["produced_document_id"]})
     await call("send_order_confirmation", {"order_confirmation_id": ocs[0], "delivery_type": "Manual"})
-    await call("send_order_confirmations", {"order_confirmation_ids": ocs[1:], "delivery_type": "Manual"})
+    batch = {"document_type": "order_confirmation", "document_ids": ocs[1:], "delivery_type": "Manual"}
+    await call("send_documents", batch)
     await call("list_order_confirmations", {})
     second = (await call("convert_order_confirmation", {"order_confirmation_id": ocs[0]}))["produced_document_id"]
     await call("get_invoice", {"invoice_id": invoice})
     await call("send_invoice", {"invoice_id": invoice, "delivery_type": "Manual"})
-    await call("send_invoices", {"invoice_ids": [second], "delivery_type": "Manual"})
+    await call("send_documents", {"document_type": "invoice", "document_ids": [second], "delivery_type": "Manual"})
     await call("list_invoices", {})
     await call("get_document_pdf", {"document_type": "invoice", "document_id": invoice})
     await call("list_activity", {})

@@ -35,17 +35,18 @@ pytestmark = pytest.mark.anyio
 MakeServer = Callable[..., MCPServer]
 WORKSHOP = [{"price_id": seed.PRICE_WORKSHOP_ID, "quantity": 2}]
 
-QUOTE_TOOLS = {"list_quotes", "get_quote", "create_quote", "update_quote", "send_quote", "send_quotes", "convert_quote"}
+# send_documents, the batch send, comes with any document toolset and offers only its types.
+QUOTE_TOOLS = {"list_quotes", "get_quote", "create_quote", "update_quote", "send_quote", "send_documents", "convert_quote"}
 OC_TOOLS = {
     "list_order_confirmations",
     "get_order_confirmation",
     "create_order_confirmation",
     "update_order_confirmation",
     "send_order_confirmation",
-    "send_order_confirmations",
+    "send_documents",
     "convert_order_confirmation",
 }
-INVOICE_TOOLS = {"list_invoices", "get_invoice", "send_invoice", "send_invoices"}
+INVOICE_TOOLS = {"list_invoices", "get_invoice", "send_invoice", "send_documents"}
 LOOKUP_TOOLS = {"list_customers", "list_products", "list_activity", "get_document_pdf"}
 READ_TOOLS = (
     {"list_quotes", "get_quote", "list_order_confirmations", "get_order_confirmation"}
@@ -363,6 +364,30 @@ async def test_toolsets_and_read_only_select_the_tools(
     make_server: MakeServer, toolsets: set[str], read_only: bool, expected: set[str]
 ) -> None:
     assert await tool_names(make_server(toolsets=frozenset(toolsets), read_only=read_only)) == expected
+
+
+@pytest.mark.parametrize(
+    ("toolsets", "types"),
+    [
+        ({"quotes"}, ["quote"]),
+        ({"invoices", "quotes"}, ["quote", "invoice"]),
+        ({"order_confirmations", "lookups"}, ["order_confirmation"]),
+    ],
+)
+async def test_the_batch_send_offers_only_the_chosen_document_types(
+    make_server: MakeServer, sandbox: httpx.AsyncClient, toolsets: set[str], types: list[str]
+) -> None:
+    async with Client(make_server(toolsets=frozenset(toolsets))) as c:
+        tools = {t.name: t for t in (await c.list_tools()).tools}
+        offered = tools["send_documents"].input_schema["properties"]["document_type"]
+        assert offered.get("enum", [offered.get("const")]) == types
+        left_out = "invoice" if "invoice" not in types else "order_confirmation"
+        refused = await c.call_tool(
+            "send_documents",
+            {"document_type": left_out, "document_ids": [seed.CUSTOMER_FJORD_ID], "delivery_type": "Manual"},
+        )
+        assert refused.is_error
+        assert "document_type" in " ".join(getattr(b, "text", "") for b in refused.content)
 
 
 async def test_ledgerbee_toolsets_selects_the_tools(sandbox_app: Starlette) -> None:

@@ -17,16 +17,16 @@ pytestmark = pytest.mark.anyio
 SNAPSHOT = Path(__file__).parent / "snapshots" / "tools.json"
 
 EXPECTED = {
-    "list_quotes", "get_quote", "create_quote", "update_quote", "send_quote", "send_quotes", "convert_quote",
+    "list_quotes", "get_quote", "create_quote", "update_quote", "send_quote", "convert_quote",
     "list_order_confirmations", "get_order_confirmation", "create_order_confirmation",
-    "update_order_confirmation", "send_order_confirmation", "send_order_confirmations", "convert_order_confirmation",
-    "list_invoices", "get_invoice", "send_invoice", "send_invoices",
+    "update_order_confirmation", "send_order_confirmation", "convert_order_confirmation",
+    "list_invoices", "get_invoice", "send_invoice", "send_documents",
     "list_customers", "list_products", "list_activity", "get_document_pdf",
 }  # fmt: skip
 WRITES = {"create_quote", "update_quote", "create_order_confirmation", "update_order_confirmation"}
 ACTIONS = {
-    "send_quote", "send_quotes", "convert_quote", "send_order_confirmation", "send_order_confirmations",
-    "convert_order_confirmation", "send_invoice", "send_invoices",
+    "send_quote", "convert_quote", "send_order_confirmation", "convert_order_confirmation", "send_invoice",
+    "send_documents",
 }  # fmt: skip
 
 

@@ -21,7 +21,8 @@ pytestmark = pytest.mark.anyio
 SINGLE = {f"send_{k.name}": k for k in KINDS.values()} | {
     f"convert_{k.name}": k for k in KINDS.values() if k.convert_targets
 }
-BATCH = {f"send_{k.plural}": k for k in KINDS.values()}
+# The one batch send, once for each document type it takes.
+BATCH = {f"send_documents:{k.name}": k for k in KINDS.values()}
 GUARDED = sorted(SINGLE | BATCH)
 RESOLVED = {"prepared", "approval", "ctx", "consent"}
 
@@ -45,7 +46,9 @@ async def _document(sandbox: httpx.AsyncClient, tool: str) -> tuple[str, str, di
         (await sandbox.post(f"/v1/{source}/{doc_id}/send", json={"deliveryType": "Manual"})).raise_for_status()
     if kind.name == "invoice":
         doc_id = (await sandbox.post(f"/v1/quotes/{doc_id}/convert", json={"target": "invoice"})).json()["targetId"]
-    args: dict[str, Any] = {f"{kind.id_arg}s": [doc_id]} if tool in BATCH else {kind.id_arg: doc_id}
+    args: dict[str, Any] = (
+        {"document_type": kind.name, "document_ids": [doc_id]} if tool in BATCH else {kind.id_arg: doc_id}
+    )
     if tool.startswith("send_"):
         args["delivery_type"] = "Manual"
     elif len(kind.convert_targets) > 1:
@@ -58,9 +61,9 @@ def test_every_kind_with_documents_has_its_guarded_tools() -> None:
         "send_quote",
         "send_order_confirmation",
         "send_invoice",
-        "send_quotes",
-        "send_order_confirmations",
-        "send_invoices",
+        "send_documents:quote",
+        "send_documents:order_confirmation",
+        "send_documents:invoice",
         "convert_quote",
         "convert_order_confirmation",
     }
@@ -70,7 +73,7 @@ async def test_no_resolver_is_an_argument(make_server: Callable[..., MCPServer])
     async with Client(make_server()) as c:
         tools = {t.name: t for t in (await c.list_tools()).tools}
     for name in GUARDED:
-        schema = tools[name].input_schema
+        schema = tools[name.split(":")[0]].input_schema
         assert not set(schema.get("properties", {})) & RESOLVED, name
         assert "confirmation_token" in schema["properties"], name
 
@@ -84,7 +87,7 @@ async def test_every_guarded_tool_asks_the_person_before_acting(
     events = len((await sandbox.get("/_sandbox/events")).json()["data"])
     person = Decliner()
     async with Client(make_server(), elicitation_callback=person) as c:
-        result = await c.call_tool(tool, args)
+        result = await c.call_tool(tool.split(":")[0], args)
     assert not result.is_error, result.content
     assert result.structured_content is not None
     assert result.structured_content["outcome"] == "declined"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 from mcp.server.mcpserver.tools import Tool
@@ -28,24 +29,29 @@ def _kind_tools(rt: Runtime, kind: DocKind) -> list[ToolSpec]:
     made = [list_tool(rt, kind), get_tool(rt, kind)]
     if kind.drafts:
         made += [create_tool(rt, kind), update_tool(rt, kind)]
-    made += [send_tool(rt, kind), batch_send_tool(rt, kind)]
+    made.append(send_tool(rt, kind))
     if kind.convert_targets:
         made.append(convert_tool(rt, kind))
-    return [replace(spec, toolset=kind.toolset) for spec in made]
+    return [replace(spec, toolsets=frozenset({kind.toolset})) for spec in made]
 
 
-def all_tools(rt: Runtime) -> list[ToolSpec]:
-    kinds = [spec for kind in KINDS.values() for spec in _kind_tools(rt, kind)]
-    return [*kinds, *lookup_tools(rt), *activity_tools(rt), *pdf_tools(rt)]
+def all_tools(rt: Runtime, kinds: Sequence[DocKind] | None = None) -> list[ToolSpec]:
+    """Every tool for these kinds (all of them by default), and the tools that serve every kind."""
+    kinds = list(KINDS.values()) if kinds is None else kinds
+    per_kind = [spec for kind in kinds for spec in _kind_tools(rt, kind)]
+    batch = [batch_send_tool(rt, kinds)] if kinds else []
+    return [*per_kind, *batch, *lookup_tools(rt), *activity_tools(rt), *pdf_tools(rt)]
 
 
 def chosen_tools(rt: Runtime) -> list[ToolSpec]:
-    """The one place where policies pick the tools: the toolsets asked for, and read-only mode."""
+    """The one place where policies pick the tools: the toolsets asked for (the batch send offers only their
+    kinds), and read-only mode."""
     settings = rt.settings
+    kinds = [kind for kind in KINDS.values() if kind.toolset in settings.toolsets]
     return [
         spec
-        for spec in all_tools(rt)
-        if spec.toolset in settings.toolsets and (spec.read_only or not settings.read_only)
+        for spec in all_tools(rt, kinds)
+        if spec.toolsets & settings.toolsets and (spec.read_only or not settings.read_only)
     ]
 
 

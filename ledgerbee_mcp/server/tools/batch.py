@@ -1,11 +1,14 @@
-"""The batch send tools, written once for every kind in the table: `send_quotes`, `send_order_confirmations`,
-`send_invoices`. Up to 25 documents of one kind, one preview (a table), one consent; then each document through the
-single send's guarded flow (`guardrails/batch.py`)."""
+"""The batch send, one tool for every kind in the table: `send_documents`. Up to 25 documents of one kind, one
+preview (a table), one consent; then each document through the single send's guarded flow (`guardrails/batch.py`).
+
+One tool rather than one per kind: the arguments are the same for every kind, and three copies of them cost the
+agent about 3.4 KB of tool list on every turn. `document_type` offers only the kinds whose toolsets are chosen."""
 
 from __future__ import annotations
 
 import contextlib
-from typing import Annotated, Any
+from collections.abc import Sequence
+from typing import Annotated, Any, Literal
 
 import anyio
 from mcp.server.mcpserver import Context, Elicit, ElicitationResult, Resolve
@@ -45,17 +48,23 @@ def _distinct(ids: list[str]) -> list[str]:
     return ids
 
 
-def _ids_type(kind: DocKind) -> Any:
-    return Annotated[
-        list[DocumentId],
-        Field(
-            min_length=1,
-            max_length=MAX_BATCH,
-            json_schema_extra={"uniqueItems": True},
-            description=f"The {kind.label}s to send (UUIDs), 1 to {MAX_BATCH}, each once.",
-        ),
-        AfterValidator(_distinct),
-    ]
+IDS_ARG = "document_ids"
+TOOL = "send_documents"
+
+DocumentIds = Annotated[
+    list[DocumentId],
+    Field(
+        min_length=1,
+        max_length=MAX_BATCH,
+        json_schema_extra={"uniqueItems": True},
+        description=f"1 to {MAX_BATCH}, each once, all of document_type.",
+    ),
+    AfterValidator(_distinct),
+]
+
+
+def _document_type(kinds: Sequence[DocKind]) -> Any:
+    return Literal[tuple(kind.name for kind in kinds)]  # type: ignore[valid-type]  # built from the table
 
 
 RecipientEmails = Annotated[
@@ -95,11 +104,13 @@ async def _ask_on_page(rt: Runtime, ctx: Context, batch: BatchPrepared) -> Perso
     return PersonAnswer(confirmed=decision == "approve", action=decision, via=APPROVAL_PAGE)
 
 
-def batch_send_tool(rt: Runtime, kind: DocKind) -> ToolSpec:
-    tool = f"send_{kind.plural}"
-    ids_arg = f"{kind.id_arg}s"
+def batch_send_tool(rt: Runtime, kinds: Sequence[DocKind]) -> ToolSpec:
+    """`send_documents` for these kinds (at least one)."""
+    tool, ids_arg = TOOL, IDS_ARG
+    by_name = {kind.name: kind for kind in kinds}
 
     async def prepare(**kw: Any) -> BatchPrepared:
+        kind = by_name[kw["document_type"]]
         with refusals():
             return await preflight_batch(
                 rt,
@@ -115,6 +126,7 @@ def batch_send_tool(rt: Runtime, kind: DocKind) -> ToolSpec:
     signed(
         prepare,
         [
+            Param("document_type", str),
             Param(ids_arg, list[str]),
             Param("delivery_type", str),
             Param("recipient_emails", dict[str, str] | None),
@@ -149,6 +161,7 @@ def batch_send_tool(rt: Runtime, kind: DocKind) -> ToolSpec:
     async def send(**kw: Any) -> BatchResult:
         batch: BatchPrepared = kw["batch"]
         delivery: str = kw["delivery_type"]
+        kind = by_name[kw["document_type"]]
         fetch = kind.get(rt.client)
 
         def spec_for(prepared: Prepared) -> GuardedAction:
@@ -179,7 +192,8 @@ def batch_send_tool(rt: Runtime, kind: DocKind) -> ToolSpec:
     signed(
         send,
         [
-            Param(ids_arg, _ids_type(kind)),
+            Param("document_type", _document_type(kinds)),
+            Param(ids_arg, DocumentIds),
             Param("delivery_type", Delivery),
             Param("batch", Annotated[BatchPrepared, Resolve(prepare)]),
             Param("approval", Annotated[ElicitationResult[ConfirmAction], Resolve(consent)]),
@@ -189,13 +203,13 @@ def batch_send_tool(rt: Runtime, kind: DocKind) -> ToolSpec:
         BatchResult,
         name=tool,
     )
-    plural = f"{kind.label}s"
     return ToolSpec(
         send,
         tool,
-        f"Send {plural}",
-        f"Send up to {MAX_BATCH} {plural} with one preview and one consent, as send_{kind.name} does for one; "
-        f"one that cannot be sent is refused with its reason, the others go ahead; `results` has each outcome. "
+        "Send several documents",
+        f"Send up to {MAX_BATCH} documents of one type with one preview and one consent, each as its send_* tool "
+        "would; one that cannot be sent is refused with its reason, the others go ahead; `results` has each outcome. "
         f"{CONSENT}",
         ACTION,
+        toolsets=frozenset(kind.toolset for kind in kinds),
     )

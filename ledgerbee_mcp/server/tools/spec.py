@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from mcp_types import ToolAnnotations
@@ -24,8 +24,8 @@ class ToolSpec:
     title: str
     description: str
     annotations: ToolAnnotations
-    toolset: str = "lookups"
-    """quotes, order_confirmations, invoices or lookups: `--toolsets` selects by this."""
+    toolsets: frozenset[str] = field(default=frozenset({"lookups"}))
+    """Of quotes, order_confirmations, invoices and lookups: `--toolsets` keeps the tool when it names one."""
 
     @property
     def read_only(self) -> bool:
