@@ -39,7 +39,7 @@ async def test_chain_over_stdio(tmp_path: Path) -> None:
         return ElicitResult(action="accept", content={"confirm": True})
 
     async with Client(params, elicitation_callback=person) as client:
-        assert len((await client.list_tools()).tools) == 22
+        assert len((await client.list_tools()).tools) == 20
         created = await client.call_tool(
             "create_quote", {"customer_id": seed.CUSTOMER_FJORD_ID, "lines": [{"price_id": seed.PRICE_WORKSHOP_ID}]}
         )

@@ -112,8 +112,8 @@ class BatchPrepared:
         """What a confirmation token binds: (document id, arguments, fingerprint) for `TokenSigner`.
 
         The document id names the set of documents to send, the arguments hold their type, each one's resolved
-        arguments (delivery, recipient) and the requested ids, the fingerprint each document's state. Sorted, so the same
-        set in another order is the same batch."""
+        arguments (delivery, recipient) and the requested ids, the fingerprint each document's state. Sorted, so
+        the same set in another order is the same batch."""
         included = sorted(self.included, key=lambda p: p.view.id)
         ids = [p.view.id for p in included]
         document_id = "batch:" + _digest(ids)

@@ -11,9 +11,10 @@ agent's context window, on every turn.
   and arrays of objects only as `object` / `array`; the result itself shows the nested shape. The schema still
   validates every result (`tests/server/test_compact.py` checks real ones).
 - No `type` array anywhere (`["string", "null"]`): clients that map tool schemas onto a single-`type` dialect
-  (Gemini's OpenAPI subset) reject it, and MCP Inspector flags it. A nullable output property says so with an
-  `anyOf` branch.
-- A result's text copy is its structured content as compact JSON, leaving out what is null.
+  (Gemini's OpenAPI subset) reject it, and MCP Inspector flags it.
+- A result leaves out what is null, at every depth (a draft's number, a row's missing validity), in its
+  structured content and in its text copy, which is the same as compact JSON; so no output property needs a
+  `null` branch, and the schema is shorter for it.
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ _NULL: Schema = {"type": "null"}
 _BOUNDS = frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"})
 _SCALARS = frozenset({"string", "integer", "number", "boolean"})
 _STRING: Schema = {"type": "string"}
-_NULLABLE_STRING: Schema = {"anyOf": [_STRING, _NULL]}
 
 
 def compact_schema(schema: Any) -> Any:
@@ -200,29 +200,29 @@ def _shallow(node: Schema, defs: Schema, *, top: bool) -> Schema:
 def compact_output(schema: Schema) -> Schema:
     """A tool's output schema as advertised: its top-level properties and their types; nested objects only as
     `object`. The plain-string properties, most of them (ids, dates, amounts as decimal strings, texts), are named
-    in `required` when pydantic requires them and covered by one `additionalProperties`, which holds for every
-    property not listed. A nullable property allows `null` through an `anyOf` branch, never a `type` array."""
+    in `required` when always there and covered by one `additionalProperties`, which holds for every property not
+    listed. A result leaves out what is null (`compact_tool`), so a nullable property is neither `required` nor
+    typed with a `null` branch."""
     defs = cast(Schema, schema.get("$defs") or {})
     root = _resolve(schema, defs)
     properties: Schema = {}
-    strings: Schema | None = None
+    strings = False
+    nullable: set[str] = set()
     for name, prop in cast(Schema, root.get("properties", {})).items():
         types = _types(cast(Schema, prop), defs)
         if len(types) != 1:
             raise ValueError(f"{name}: no shallow form for {prop!r}")
         shallow = _shallow(types[0], defs, top=True)
         if "null" in _alternatives(cast(Schema, prop), defs):
-            shallow = {"anyOf": [shallow, _NULL]}
+            nullable.add(name)
         if shallow == _STRING:
-            strings = strings or _STRING
-        elif shallow == _NULLABLE_STRING:
-            strings = _NULLABLE_STRING
+            strings = True
         else:
             properties[name] = shallow
     out: Schema = {"type": "object", "properties": properties}
-    if strings is not None:
-        out["additionalProperties"] = strings
-    required = root.get("required")
+    if strings:
+        out["additionalProperties"] = _STRING
+    required = [name for name in cast(list[str], root.get("required") or []) if name not in nullable]
     return {**out, "required": required} if required else out
 
 
@@ -250,14 +250,15 @@ def compact_text(structured: Schema) -> str:
 
 
 class _CompactResults(FuncMetadata):
-    """The SDK's result conversion, with the text copy of a structured result as compact JSON instead of
-    indented JSON (about half the bytes, the same data)."""
+    """The SDK's result conversion, with the structured result leaving out what is null and its text copy as
+    compact JSON instead of indented JSON (about half the bytes, the same data)."""
 
     def convert_result(self, result: Any) -> CallToolResult | InputRequiredResult:
         converted = super().convert_result(result)
         if isinstance(result, CallToolResult):
             return converted  # built by the tool itself (e.g. an embedded PDF): its content is left as made
         if isinstance(converted, CallToolResult) and converted.structured_content is not None:
+            converted.structured_content = without_nulls(converted.structured_content)
             converted.content = [TextContent(type="text", text=compact_text(converted.structured_content))]
         return converted
 

@@ -33,13 +33,13 @@ class DocumentSummary(BaseModel):
     """One document in a list (no lines: get the document for those)."""
 
     id: str
-    number: str | None
+    number: str | None = None
     status: str
     """Display status: draft, sent, accepted, rejected, expired or converted."""
     date: dt.date
     valid_until: dt.date | None = None
     sent_at: dt.datetime | None = None
-    customer_id: str | None
+    customer_id: str | None = None
     customer_name: str | None = None
     amount: DecimalString
     currency: str
@@ -59,13 +59,13 @@ class DocumentPage(BaseModel):
 
 
 class LineOut(BaseModel):
-    description: str | None
-    line_type: str | None
+    description: str | None = None
+    line_type: str | None = None
     quantity: DecimalString
-    unit_price: DecimalString | None
-    vat_rate: DecimalString | None
-    total_price: DecimalString | None
-    vat_amount: DecimalString | None
+    unit_price: DecimalString | None = None
+    vat_rate: DecimalString | None = None
+    total_price: DecimalString | None = None
+    vat_amount: DecimalString | None = None
 
 
 class DocumentOut(BaseModel):
@@ -73,14 +73,14 @@ class DocumentOut(BaseModel):
 
     id: str
     type: Literal["quote", "order_confirmation", "invoice"]
-    number: str | None
+    number: str | None = None
     status: str
     """Stored status."""
-    display_status: str | None
+    display_status: str | None = None
     date: dt.date
     valid_until: dt.date | None = None
     due_date: dt.date | None = None
-    customer_id: str | None
+    customer_id: str | None = None
     currency: str
     subtotal: DecimalString
     vat: DecimalString
@@ -100,7 +100,7 @@ InvoiceOut = DocumentOut
 
 
 class StoredLine(BaseModel):
-    description: str | None
+    description: str | None = None
     line_type: str | None = None
     quantity: DecimalString
     unit_price: DecimalString
@@ -114,7 +114,7 @@ class WriteResult(BaseModel):
     """What LedgerBee stored for a created or updated draft."""
 
     id: str
-    number: str | None
+    number: str | None = None
     status: str
     date: dt.date
     valid_until: dt.date | None = None
@@ -141,8 +141,8 @@ class ActionPreview(BaseModel):
     document_number: str
     """The current number, or a note that one will be allocated."""
     status: str
-    customer_id: str | None
-    customer_name: str | None
+    customer_id: str | None = None
+    customer_name: str | None = None
     amount: DecimalString
     currency: str
     line_count: int
@@ -171,15 +171,15 @@ class ActionResult(BaseModel):
 
 class ContactOut(BaseModel):
     id: str
-    name: str | None
-    email: str | None
+    name: str | None = None
+    email: str | None = None
 
 
 class CustomerOut(BaseModel):
     id: str
     name: str
-    email: str | None
-    currency: str | None
+    email: str | None = None
+    currency: str | None = None
     contacts: list[ContactOut] | None = None
 
 
@@ -193,18 +193,18 @@ class CustomerPage(BaseModel):
 
 class PriceOut(BaseModel):
     price_id: str
-    name: str | None
+    name: str | None = None
     unit_price: DecimalString
-    currency: str | None
-    vat_rate: DecimalString | None
-    line_type: str | None
-    status: str | None
+    currency: str | None = None
+    vat_rate: DecimalString | None = None
+    line_type: str | None = None
+    status: str | None = None
 
 
 class ProductOut(BaseModel):
     id: str
     name: str
-    description: str | None
+    description: str | None = None
     prices: list[PriceOut]
 
 
@@ -281,7 +281,7 @@ class BatchRow(BaseModel):
     document_id: str
     document_number: str
     """The current number, or a note that one will be allocated."""
-    customer_name: str | None
+    customer_name: str | None = None
     amount: DecimalString
     currency: str
     delivery_type: str

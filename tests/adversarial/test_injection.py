@@ -168,7 +168,6 @@ async def test_the_token_preview_carries_planted_text_as_data_and_still_requires
             "email": ATTACKER,
             "source": "argument",
             "is_contact": False,
-            "name": None,
         }
         swapped = await call(
             c, "send_quote", args | {"recipient_email": ATTACKER, "confirmation_token": first["confirmation_token"]}

@@ -279,7 +279,6 @@ async def test_the_preview_says_when_ledgerbee_will_create_a_contact_and_only_th
             "email": seed.CUSTOMER_BOLGE_EMAIL,
             "source": "customer e-mail",
             "is_contact": False,
-            "name": None,
         }
         assert any("LedgerBee will create it as a contact" in w for w in first["preview"]["warnings"])
         ok(await c.call_tool("send_quote", args | {"confirmation_token": first["confirmation_token"]}))
