@@ -7,9 +7,14 @@ agent's context window, on every turn.
   null means for every tool here (each such argument defaults to None; `tests/server/test_compact.py` checks
   it), so the advertised schema accepts less, never more, and nothing an agent needs. The server itself still
   accepts an explicit null.
-- Output schemas are shallow: the top-level properties and their types (an enum's values kept), nested objects
-  and arrays of objects only as `object` / `array`; the result itself shows the nested shape. The schema still
-  validates every result (`tests/server/test_compact.py` checks real ones).
+- What the argument types choose not to advertise is chosen there, once: bounds that only guard the server
+  (`inputs.UNADVERTISED_BOUND`: a token's length, a note's 2,000 characters, page 100,000), an id's UUID format
+  (`inputs.DocumentId`), a decimal's number branch (`inputs.Money`), and `additionalProperties: false` (an unknown
+  argument is refused by name instead, `tools._refusing_unknown_arguments`). Each is checked all the same.
+- Output schemas are shallow: the top-level properties that are not plain strings, with their types (an enum's
+  values kept), nested objects and arrays of objects only as `object` / `array`; the plain strings only named in
+  `required`; the result itself shows the rest. The schema still validates every result
+  (`tests/server/test_compact.py` checks real ones).
 - No `type` array anywhere (`["string", "null"]`): clients that map tool schemas onto a single-`type` dialect
   (Gemini's OpenAPI subset) reject it, and MCP Inspector flags it.
 - A result leaves out what is null, at every depth (a draft's number, a row's missing validity), in its
@@ -189,8 +194,10 @@ def _shallow(node: Schema, defs: Schema, *, top: bool) -> Schema:
         enum = [v for v in cast(list[Any], node.get("enum", [])) if v is not None]
         return {"type": kind, "enum": enum} if top and enum else {"type": kind}
     if kind == "array" and top:
+        # An array of scalars says of what (`differences`: strings); an array of objects is only an array, the
+        # result shows its rows.
         items = _types(cast(Schema, node.get("items", {})), defs)
-        if len(items) == 1:
+        if len(items) == 1 and items[0].get("type") in _SCALARS:
             return {"type": "array", "items": _shallow(items[0], defs, top=False)}
     if kind in ("array", "object"):
         return {"type": kind}
@@ -199,14 +206,13 @@ def _shallow(node: Schema, defs: Schema, *, top: bool) -> Schema:
 
 def compact_output(schema: Schema) -> Schema:
     """A tool's output schema as advertised: its top-level properties and their types; nested objects only as
-    `object`. The plain-string properties, most of them (ids, dates, amounts as decimal strings, texts), are named
-    in `required` when always there and covered by one `additionalProperties`, which holds for every property not
-    listed. A result leaves out what is null (`compact_tool`), so a nullable property is neither `required` nor
-    typed with a `null` branch."""
+    `object`. The plain-string properties, most of them (ids, dates, amounts as decimal strings, texts), are only
+    named in `required` when always there: every tool's result shows them, and typing each would cost bytes on every
+    turn for what an agent sees anyway. A result leaves out what is null (`compact_tool`), so a nullable property is
+    neither `required` nor typed with a `null` branch."""
     defs = cast(Schema, schema.get("$defs") or {})
     root = _resolve(schema, defs)
     properties: Schema = {}
-    strings = False
     nullable: set[str] = set()
     for name, prop in cast(Schema, root.get("properties", {})).items():
         types = _types(cast(Schema, prop), defs)
@@ -215,13 +221,9 @@ def compact_output(schema: Schema) -> Schema:
         shallow = _shallow(types[0], defs, top=True)
         if "null" in _alternatives(cast(Schema, prop), defs):
             nullable.add(name)
-        if shallow == _STRING:
-            strings = True
-        else:
+        if shallow != _STRING:
             properties[name] = shallow
     out: Schema = {"type": "object", "properties": properties}
-    if strings:
-        out["additionalProperties"] = _STRING
     required = [name for name in cast(list[str], root.get("required") or []) if name not in nullable]
     return {**out, "required": required} if required else out
 

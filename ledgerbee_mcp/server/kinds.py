@@ -78,7 +78,7 @@ QUOTE = DocKind(
     sort_fields=("date", "documentNumber", "amount", "status", "validUntil"),
     convert_targets=("orderConfirmation", "invoice"),
     converts_from="a sent or accepted",
-    convert_note=" (the guide: converting is how a quote reaches the books)",
+    convert_note=" (how a quote reaches the books)",
     has_valid_until=True,
 )
 

@@ -178,6 +178,25 @@ async def test_clear_empties_a_field_and_leaving_it_out_keeps_it(client: Client,
     assert cleared["notes"] == "kept the rest"
 
 
+async def test_repeated_clear_fields_clear_once(client: Client, sandbox: httpx.AsyncClient) -> None:
+    """`clear` advertises no length bound: a field named twice is no error, and clears once."""
+    created = ok(
+        await client.call_tool(
+            "create_quote",
+            {
+                "customer_id": seed.CUSTOMER_FJORD_ID,
+                "reference": "PO-1",
+                "notes": "n",
+                "lines": [{"price_id": seed.PRICE_WORKSHOP_ID}],
+            },
+        )
+    )
+    clear = ["notes", "notes", "reference", "notes", "reference", "notes", "notes"]
+    ok(await client.call_tool("update_quote", {"quote_id": created["id"], "clear": clear}))
+    after = await stored(sandbox, "quotes", created["id"])
+    assert (after["notes"], after["reference"]) == (None, None)
+
+
 async def test_a_field_both_given_and_cleared_is_refused(client: Client, sandbox: httpx.AsyncClient) -> None:
     created = ok(
         await client.call_tool(

@@ -211,17 +211,15 @@ def _note(
 
 def list_activity(rt: Runtime) -> ToolSpec:
     async def list_activity(
-        date_from: Annotated[dt.date | None, Field(description="From this day, YYYY-MM-DD; default today.")] = None,
-        date_to: Annotated[dt.date | None, Field(description="To this day, inclusive; default today.")] = None,
-        action: Annotated[Literal["send", "convert", "all"], Field(description="Which actions.")] = "all",
-        document_type: Annotated[
-            Literal["quote", "order_confirmation", "invoice", "all"], Field(description="Which documents.")
-        ] = "all",
-        customer_id: Annotated[DocumentId | None, Field(description="One customer's documents.")] = None,
+        date_from: Annotated[dt.date | None, Field(description="Default today.")] = None,
+        date_to: Annotated[dt.date | None, Field(description="Inclusive; default today.")] = None,
+        action: Literal["send", "convert", "all"] = "all",
+        document_type: Literal["quote", "order_confirmation", "invoice", "all"] = "all",
+        customer_id: DocumentId | None = None,
         include_refused: Annotated[
             bool, Field(description="Also refusals, declines, pending confirmations and actions not done.")
         ] = False,
-        limit: Annotated[int, Field(ge=1, le=100, description="Rows, newest first, 1 to 100.")] = 50,
+        limit: Annotated[int, Field(ge=1, le=100)] = 50,
     ) -> ActivityPage:
         today = rt.today()
         if date_from is None and date_to is None:
@@ -325,7 +323,7 @@ def list_activity(rt: Runtime) -> ToolSpec:
         "What was sent or converted",
         "What was sent or converted in a date range (default: today): when, how, to whom, number, customer, "
         "amount, consent, and what a conversion produced; from the audit log and LedgerBee's sentAt (sends made "
-        "elsewhere are flagged). include_refused adds refusals. Read-only; `note` says what it rests on.",
+        "elsewhere are flagged); `note` says what it rests on.",
         READ,
     )
 

@@ -57,7 +57,6 @@ DocumentIds = Annotated[
         min_length=1,
         max_length=MAX_BATCH,
         json_schema_extra={"uniqueItems": True},
-        description=f"1 to {MAX_BATCH}, each once, all of document_type.",
     ),
     AfterValidator(_distinct),
 ]
@@ -71,7 +70,7 @@ RecipientEmails = Annotated[
     dict[DocumentId, EmailAddress] | None,
     Field(
         max_length=MAX_BATCH,
-        description="Email only: address by document id, where a customer has several (the refusal lists them).",
+        description="Email only: an address by document id, for a customer with several (the refusal lists them).",
     ),
 ]
 
@@ -208,7 +207,7 @@ def batch_send_tool(rt: Runtime, kinds: Sequence[DocKind]) -> ToolSpec:
         tool,
         "Send several documents",
         f"Send up to {MAX_BATCH} documents of one type with one preview and one consent, each as its send_* tool "
-        "would; one that cannot be sent is refused with its reason, the others go ahead; `results` has each outcome. "
+        "would; one that cannot be sent is refused with its reason, the others go ahead (see `results`). "
         f"{CONSENT}",
         ACTION,
         toolsets=frozenset(kind.toolset for kind in kinds),

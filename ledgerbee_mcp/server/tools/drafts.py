@@ -159,9 +159,9 @@ def update_tool(rt: Runtime, kind: DocKind) -> ToolSpec:
         update,
         tool,
         f"Update {kind.a}",
-        f"Change {kind.a} that is not converted; only the fields given change. LedgerBee does not show contact, "
-        "department or line prices when read: for a document this server did not last write, pass lines, "
-        "customer_contact_id and customer_department_id (or clear them); a refusal says what is missing. A sent "
-        f"{kind.label} is not re-sent.",
+        f"Change {kind.a} that is not converted; only the fields given change (a sent one is not re-sent). "
+        "LedgerBee's reads omit contact, department and line prices, so for a document this server did not write "
+        "last also pass lines, customer_contact_id and customer_department_id, or clear them; a refusal names "
+        "what is missing.",
         UPDATE,
     )

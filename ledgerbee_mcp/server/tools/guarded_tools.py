@@ -15,7 +15,7 @@ from ledgerbee_mcp.guardrails.flow import GuardedAction
 from ledgerbee_mcp.guardrails.outcomes import Consent
 from ledgerbee_mcp.guardrails.preview import Prepared
 from ledgerbee_mcp.server.guarded import ConfirmAction, ask, prepare_convert, prepare_send, run
-from ledgerbee_mcp.server.inputs import DocumentId, EmailAddress, LineArg, OptionalText
+from ledgerbee_mcp.server.inputs import UNADVERTISED_BOUND, DocumentId, EmailAddress, LineArg, OptionalText
 from ledgerbee_mcp.server.kinds import KINDS, DocKind, KindName
 from ledgerbee_mcp.server.outputs import ActionResult
 from ledgerbee_mcp.server.runtime import Runtime
@@ -26,18 +26,16 @@ from ledgerbee_mcp.server.tools.spec import ACTION, ToolSpec
 __all__ = ["CONSENT", "convert_tool", "id_param", "send_tool"]
 
 # The consent sentence explains the token; its argument needs no description of its own.
-Token = Annotated[str | None, Field(max_length=1000)]
-Delivery = Annotated[
-    Literal["Manual", "Email"], Field(description="Email: e-mail the PDF. Manual: number it and mark it sent.")
-]
+Token = Annotated[str | None, Field(max_length=1000), UNADVERTISED_BOUND]
+# What each delivery does is in the tool's description ("e-mails it (Email)") and the server's instructions.
+Delivery = Literal["Manual", "Email"]
 RecipientEmail = Annotated[
-    EmailAddress | None,
-    Field(description="Email only; needed when the customer has several addresses (the refusal lists them)."),
+    EmailAddress | None, Field(description="Email only; for a customer with several (the refusal lists them).")
 ]
 
 CONSENT = (
-    "Cannot be undone. The person must approve a preview: on confirmation_required show it, and only after their "
-    "yes call again with the same arguments plus confirmation_token."
+    "Cannot be undone. The person approves a preview first: on confirmation_required show it, and only after "
+    "their yes call again adding confirmation_token."
 )
 """The guarded tools' one sentence on consent; the server's instructions explain the rest once."""
 
@@ -113,17 +111,15 @@ def send_tool(rt: Runtime, kind: DocKind) -> ToolSpec:
         send,
         tool,
         f"Send {kind.a}",
-        f"Send {kind.a}: LedgerBee numbers it (if unnumbered), renders the PDF, e-mails it (Email) and marks it "
-        f"sent. {CONSENT}",
+        f"Send {kind.a}: LedgerBee numbers it (if unnumbered), renders the PDF, marks it sent and, with Email, "
+        f"e-mails it (Manual: you deliver it). {CONSENT}",
         ACTION,
     )
 
 
 # What these set is said once, in the tool's description.
 OverrideLines = Annotated[list[LineArg] | None, Field(max_length=200)]
-OverrideClear = Annotated[
-    list[Literal["customer_contact_id", "reference", "our_reference", "notes"]] | None, Field(max_length=4)
-]
+OverrideClear = list[Literal["customer_contact_id", "reference", "our_reference", "notes"]] | None
 
 
 def _override(kw: dict[str, Any]) -> ConvertDocument | None:
@@ -209,8 +205,7 @@ def convert_tool(rt: Runtime, kind: DocKind) -> ToolSpec:
         tool,
         f"Convert {kind.a}",
         f"Convert {kind.converts_from} {kind.label} into {produced}{kind.convert_note}; the {kind.label} locks. "
-        "The new document copies it, but for the lines, date, references, notes and contact given here (clear "
-        f"empties copied ones). {CONSENT}",
+        f"The new document copies it but for the fields given here (clear empties copied ones). {CONSENT}",
         ACTION,
     )
 

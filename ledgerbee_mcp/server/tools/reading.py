@@ -16,7 +16,7 @@ from pydantic import Field
 
 from ledgerbee_mcp.api import Customer, LedgerBeeError
 from ledgerbee_mcp.server.errors import api_errors
-from ledgerbee_mcp.server.inputs import DocumentId, LimitArg, PageArg
+from ledgerbee_mcp.server.inputs import UNADVERTISED_BOUND, DocumentId, LimitArg, PageArg
 from ledgerbee_mcp.server.kinds import DocKind
 from ledgerbee_mcp.server.mapping import document_out, summary
 from ledgerbee_mcp.server.outputs import DocumentOut, DocumentPage, DocumentSummary
@@ -42,9 +42,11 @@ def _filters(kind: DocKind) -> list[Param]:
         Param("status", statuses | None, None),
         Param("customer_id", DocumentId | None, None),
         Param(
-            "customer", Annotated[str | None, Field(max_length=200, description="Part of the name, any case.")], None
+            "customer",
+            Annotated[str | None, Field(max_length=200, description="Part of the name, any case."), UNADVERTISED_BOUND],
+            None,
         ),
-        Param("number", Annotated[str | None, Field(max_length=40)], None),
+        Param("number", Annotated[str | None, Field(max_length=40), UNADVERTISED_BOUND], None),
         Param("date_from", dt.date | None, None),
         Param("date_to", dt.date | None, None),
     ]
@@ -167,8 +169,8 @@ def list_tool(rt: Runtime, kind: DocKind) -> ToolSpec:
         list_documents,
         tool,
         f"List {kind.label}s",
-        f"List {kind.label}s, newest first, with customer name, amount and display status; filters combine, "
-        f"dates inclusive. `today` is the tenant's date; `next_page` reads on; get_{kind.name} has the lines.",
+        f"{kind.label.capitalize()}s, newest first, with customer name, amount and display status; filters "
+        f"combine, dates inclusive; `today` is the tenant's date; get_{kind.name} has the lines.",
         READ,
     )
 
