@@ -44,6 +44,9 @@ class AuditRecord:
     """What LedgerBee was asked to do: the request body of the send or convert."""
     differences: list[str] | None = None
     """How what LedgerBee shows after the action differs from what the person approved."""
+    batch: str | None = None
+    """For a document of a batch send: the batch's id, the same in every record of the documents one consent
+    covered (and in their preview's records)."""
     subject: str | None = None
     """Who asked: the caller's OAuth subject (`sub`) on a remote server; None where callers are not identified."""
     at: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"))

@@ -10,12 +10,13 @@ refused on its own, one lock is held at a time, and no failure hides the others'
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
 import logging
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
@@ -115,8 +116,7 @@ class BatchPrepared:
         arguments (delivery, recipient) and the requested ids, the fingerprint each document's state. Sorted, so
         the same set in another order is the same batch."""
         included = sorted(self.included, key=lambda p: p.view.id)
-        ids = [p.view.id for p in included]
-        document_id = "batch:" + _digest(ids)
+        document_id = _batch_id(p.view.id for p in included)
         arguments: dict[str, object] = {
             "document_type": self.doc_type,
             "delivery_type": self.delivery_type,
@@ -148,6 +148,11 @@ class BatchOutcome:
 
 def _digest(value: object) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[:32]
+
+
+def _batch_id(document_ids: Iterable[str]) -> str:
+    """The batch's id: the digest of the set of documents to send (in any order)."""
+    return "batch:" + _digest(sorted(document_ids))
 
 
 def _check_ids(ids: Sequence[str], ids_arg: str) -> None:
@@ -209,6 +214,13 @@ async def preflight_batch(
             entries.append(BatchEntry(document_id, refusal=str(refused)))
         else:
             entries.append(BatchEntry(document_id, prepared=prepared))
+    # One id for the documents one consent covers, written into each one's audit records: the set's digest, so a
+    # preview and the call that carries its token out share it.
+    batch_id = _batch_id(e.prepared.view.id for e in entries if e.prepared is not None)
+    entries = [
+        dataclasses.replace(e, prepared=dataclasses.replace(e.prepared, batch=batch_id)) if e.prepared else e
+        for e in entries
+    ]
     return BatchPrepared(
         tool=tool,
         doc_type=doc_type,

@@ -149,6 +149,8 @@ class Prepared:
     """For a convert: the document it will produce, as approved."""
     changes: tuple[tuple[str, str], ...] = ()
     """For a convert: each overridden field and its value, rendered for the person."""
+    batch: str | None = None
+    """For a document of a batch send: the batch's id, written into each of its audit records."""
 
     @property
     def shown_recipient(self) -> str | None:
@@ -182,6 +184,7 @@ class Prepared:
             produced_document_id=produced_document_id,
             requested=requested,
             differences=differences,
+            batch=self.batch,
         )
 
 

@@ -57,6 +57,7 @@ class AuditEntry:
     produced_document_id: str | None = None
     differences: tuple[str, ...] = ()
     reason: str | None = None
+    batch: str | None = None
 
 
 @dataclass
@@ -113,6 +114,7 @@ def parse_record(raw: object) -> AuditEntry | None:
         produced_document_id=_text(record, "produced_document_id"),
         differences=differences,
         reason=_text(record, "reason"),
+        batch=_text(record, "batch"),
     )
 
 

@@ -248,6 +248,8 @@ class ActivityRow(BaseModel):
     """Who was e-mailed."""
     consent: str | None = None
     """How the person agreed: elicitation, approval page or token."""
+    batch: str | None = None
+    """Sent by send_documents: rows with the same batch were covered by one consent."""
     target: str | None = None
     """What a conversion produced: invoice or orderConfirmation."""
     produced_document_id: str | None = None

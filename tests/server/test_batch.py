@@ -150,6 +150,7 @@ async def test_five_quotes_are_sent_with_one_consent(
     person = Person()
     async with Client(make_server(), elicitation_callback=person) as c:
         result = ok(await c.call_tool("send_documents", email_args(ids, emails)))
+        activity = ok(await c.call_tool("list_activity", {}))
 
     assert len(person.messages) == 1
     decision, details = rows(person.messages[0])
@@ -186,6 +187,10 @@ async def test_five_quotes_are_sent_with_one_consent(
         assert done["consent"] == "elicitation"
         assert done["recipient"] == expected[qid]
         assert done["requested"] == {"deliveryType": "Email", "recipientEmail": expected[qid]}
+    # the five are tied together: one batch id in every record, and in what list_activity answers
+    (batch,) = {r["batch"] for r in records}
+    assert batch.startswith("batch:")
+    assert {row["document_id"]: row.get("batch") for row in activity["items"]} == dict.fromkeys(ids, batch)
 
 
 async def test_a_declined_batch_sends_none(
@@ -273,6 +278,11 @@ async def test_one_token_sends_the_batch_and_cannot_be_replayed_or_tampered_with
         assert [r["consent"] for r in audit(audit_path) if r["document_id"] == qid and r["outcome"] == "done"] == [
             "token"
         ]
+    # the preview's records and the send's share the batch id: the token carried out what was previewed
+    (batch,) = {
+        r["batch"] for r in audit(audit_path) if r["outcome"] in ("confirmation_required", "attempt", "done")
+    }
+    assert batch.startswith("batch:")
 
 
 # -- one document does not stop the others ----------------------------------------------------------------------

@@ -146,6 +146,7 @@ def _audit_row(entry: AuditEntry, outcome: str, doc: _Doc | None) -> ActivityRow
         delivery_type=entry.delivery_type,
         recipient=entry.recipient,
         consent=entry.consent,
+        batch=entry.batch,
         target=entry.target,
         produced_document_id=entry.produced_document_id,
         sent_at=doc.sent_at if doc else None,
