@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from typing import Any
 
 import httpx
@@ -11,6 +12,7 @@ from mcp import Client
 from mcp_types import CallToolResult, EmbeddedResource, ResourceTemplateReference
 
 from ledgerbee_mcp.sandbox import seed
+from ledgerbee_mcp.server import INSTRUCTIONS
 
 pytestmark = pytest.mark.anyio
 
@@ -240,6 +242,13 @@ async def test_large_pdf_is_linked_not_embedded(make_server: Any) -> None:
         result = await c.call_tool("get_document_pdf", {"document_type": "quote", "document_id": quote["id"]})
         assert ok(result)["embedded"] is False
         assert any(getattr(b, "type", "") == "resource_link" for b in result.content)
+
+
+async def test_the_instructions_name_exactly_the_pdf_resources_there_are(client: Client) -> None:
+    templates = {t.uri_template for t in (await client.list_resource_templates()).resource_templates}
+    named = set(re.findall(r"ledgerbee://\S+?/(?:draft\.)?pdf", INSTRUCTIONS))
+    assert named == templates
+    assert "ledgerbee://invoices/{invoice_id}/draft.pdf" not in INSTRUCTIONS  # an invoice has no draft switch
 
 
 async def test_pdf_resources_and_completions(client: Client) -> None:
