@@ -7,6 +7,9 @@ tool that finds the id.
 
 from __future__ import annotations
 
+import difflib
+import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
@@ -23,6 +26,7 @@ _FINDERS: Mapping[str, str] = {
     "order_confirmation_id": "list_order_confirmations finds order confirmation ids",
     "invoice_id": "list_invoices finds invoice ids",
     "document_id": "the list_* tool of its kind finds document ids",
+    "document_ids": "the list_* tool of the document type finds document ids",
     "price_id": "list_products finds price ids",
     "customer_contact_id": "list_customers with include_contacts true shows contact ids",
     "customer_department_id": "ask the person: departments are kept in LedgerBee",
@@ -42,10 +46,46 @@ def _field(loc: Sequence[int | str]) -> str:
     return names[-1] if names else ""
 
 
+def _snake(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
+
+
+def _meant(name: str, schema: Mapping[str, Any]) -> str | None:
+    """The argument a misspelt or camelCased name most likely meant (`customerId` -> `customer_id`)."""
+    known = list(cast("dict[str, object]", schema.get("properties") or {}))
+    snake = _snake(name)
+    if snake in known:
+        return snake
+    # An id named for its kind where the tool takes any kind's (`quote_ids` for send_documents' `document_ids`).
+    for generic in ("document_ids", "document_id"):
+        if generic in known and snake.endswith(generic.removeprefix("document")):
+            return generic
+    close = difflib.get_close_matches(snake, known, n=1, cutoff=0.7)
+    return close[0] if close else None
+
+
+def _example(field: str, schema: Mapping[str, Any]) -> str:
+    """A valid value of a top-level argument, as JSON, from its advertised schema ("" when none fits)."""
+    properties = cast("dict[str, dict[str, Any]]", schema.get("properties") or {})
+    prop = properties.get(field, {})
+    items = cast("dict[str, Any]", prop.get("items") or {})
+    if prop.get("type") == "array":
+        if items.get("enum"):
+            return json.dumps(items["enum"][:1])
+        if field.endswith("_ids"):
+            return json.dumps([_UUID_EXAMPLE])
+        if field == "lines":
+            return json.dumps([{"price_id": _UUID_EXAMPLE, "quantity": "2"}])
+    if prop.get("type") == "object" and field == "recipient_emails":
+        return json.dumps({_UUID_EXAMPLE: "name@example.com"})
+    return ""
+
+
 def _rule(error: ErrorDetails, schema: Mapping[str, Any]) -> str:
     kind = error["type"]
     ctx: dict[str, Any] = dict(error.get("ctx") or {})
     field = _field(error["loc"])
+    top = len(error["loc"]) == 1
     if kind == "missing":
         properties = cast("dict[str, dict[str, object]]", schema.get("properties") or {})
         values = properties.get(field, {}).get("enum") if len(error["loc"]) == 1 else None
@@ -53,8 +93,11 @@ def _rule(error: ErrorDetails, schema: Mapping[str, Any]) -> str:
             return "is required: one of " + ", ".join(str(v) for v in cast("list[object]", values))
         return "is required"
     if kind == "extra_forbidden":
+        meant = _meant(field, schema) if top else None
+        if meant is not None:
+            return f"is not an argument of this tool; did you mean {meant}?"
         return "is not an argument of this tool (check its spelling against the tool's input schema)"
-    if kind == "string_pattern_mismatch" and field.endswith("_id"):
+    if kind in ("string_pattern_mismatch", "string_type") and field.endswith(("_id", "_ids")):
         finder = _FINDERS.get(field, "the matching list_* tool finds ids")
         return f"must be an id (a UUID) such as {_UUID_EXAMPLE}; a name is not an id: {finder}"
     if kind == "literal_error":
@@ -78,6 +121,12 @@ def _rule(error: ErrorDetails, schema: Mapping[str, Any]) -> str:
         return "must be true or false"
     if kind in ("int_parsing", "int_type", "int_from_float"):
         return "must be a whole number"
+    if kind == "string_type":
+        return "must be a string (text in quotes)"
+    if kind in ("list_type", "dict_type"):
+        shape = "a list (a JSON array)" if kind == "list_type" else "an object (JSON, keys in quotes)"
+        example = _example(field, schema) if top else ""
+        return f"must be {shape}, such as {example}" if example else f"must be {shape}"
     if kind == "value_error":
         # Raised by the tools' own validators: their message is written for the agent already.
         return str(error["msg"]).removeprefix("Value error, ")

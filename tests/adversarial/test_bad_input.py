@@ -658,6 +658,9 @@ TYPOS = [
     ("list_quotes", "customerId", "customer_id"),
     ("list_quotes", "validUntilBefore", "valid_until_before"),
     ("list_invoices", "customer_name", "customer"),
+    ("send_documents", "quote_ids", "document_ids"),
+    ("send_documents", "order_confirmation_ids", "document_ids"),
+    ("get_document_pdf", "invoice_id", "document_id"),
 ]
 
 
@@ -667,7 +670,9 @@ def test_a_misspelt_argument_is_refused_by_name(harness: Harness, tool: str, typ
     before = state_digest(harness.app)
     result = harness.call(tool, args)
     assert state_digest(harness.app) == before, f"{tool} acted on a call with an unknown argument {typo!r}"
-    assert typo in error_text(result)
+    text = error_text(result)
+    assert typo in text
+    assert f"did you mean {meant}?" in text
 
 
 def test_lines_with_every_bad_quantity_in_one_call_name_each_line(harness: Harness) -> None:

@@ -383,6 +383,30 @@ async def test_a_name_given_as_an_id_points_to_the_tool_that_finds_it(client: Cl
         assert boilerplate not in text
 
 
+async def test_a_value_of_the_wrong_type_is_refused_with_an_example_of_the_right_one(client: Client) -> None:
+    ids = error_text(await client.call_tool("get_quote", {"quote_id": 1042}))
+    assert "quote_id: must be an id (a UUID) such as" in ids
+    assert "list_quotes" in ids
+    clear = error_text(await client.call_tool("update_quote", {"quote_id": seed.CUSTOMER_FJORD_ID, "clear": "notes"}))
+    assert 'clear: must be a list (a JSON array), such as ["valid_until"]' in clear
+    lines = error_text(
+        await client.call_tool(
+            "create_quote", {"customer_id": seed.CUSTOMER_FJORD_ID, "lines": {"price_id": seed.PRICE_WORKSHOP_ID}}
+        )
+    )
+    assert "lines: must be a list (a JSON array), such as [{" in lines
+    batch = error_text(
+        await client.call_tool(
+            "send_documents",
+            {"document_type": "quote", "document_ids": seed.CUSTOMER_FJORD_ID, "delivery_type": "Manual"},
+        )
+    )
+    assert "document_ids: must be a list (a JSON array), such as [" in batch
+    for text in (ids, clear, lines, batch):
+        for boilerplate in ("errors.pydantic.dev", "type=", "validation error for", "Input should be"):
+            assert boilerplate not in text, text
+
+
 # -- what the tools tell the person --------------------------------------------------------------------------------
 
 
