@@ -86,7 +86,8 @@ class CrashSafeTool(Tool):
             elif name.endswith("_ids") and isinstance(value, list):
                 # A batch: one record per document, as its other records are.
                 ids.extend(str(v) for v in cast("list[object]", value))
-        kind = kind.removesuffix("s") if any(n.endswith("_ids") for n in arguments) else kind
+        if isinstance(arguments.get("document_type"), str):
+            kind = arguments["document_type"]  # send_documents: the type is an argument, not in the name
         try:
             for document_id in ids or [""]:
                 audit.record(

@@ -647,6 +647,28 @@ async def test_an_accepted_answer_without_content_is_refused_and_audited(
     assert records[-1]["document_type"] == "quote"
 
 
+async def test_a_batch_answer_without_content_is_refused_and_audited_per_document_with_its_type(
+    make_server: MakeServer, sandbox: httpx.AsyncClient, audit_path: Path
+) -> None:
+    ids = [await draft(sandbox), await draft(sandbox)]
+    person = Person(content=None, keep_empty=True)
+    args = {"document_type": "quote", "document_ids": ids, "delivery_type": "Manual"}
+    async with Client(make_server(), elicitation_callback=person) as c:
+        result = await call(c, "send_documents", args)
+        activity = ok(await call(c, "list_activity", {"document_type": "quote", "include_refused": True}))
+    assert result.is_error
+    for qid in ids:
+        await assert_nothing_sent(sandbox, qid)
+    records = audit(audit_path)
+    for qid in ids:
+        assert outcomes(records, qid) == ["refused"]
+        (record,) = [r for r in records if r["document_id"] == qid]
+        assert (record["action"], record["document_type"]) == ("send", "quote")
+        assert record["reason"].startswith("the person's answer could not be read")
+    # so the refusals are where the person looks for them
+    assert {row["document_id"] for row in activity["items"]} == set(ids)
+
+
 # -- a re-send right after an edit -----------------------------------------------------------------------------
 
 
