@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import secrets
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -79,6 +80,16 @@ class BatchPrepared:
     requested_ids: tuple[str, ...]
     recipient_emails: Mapping[str, str] = field(default_factory=dict[str, str])
     """`recipient_emails` as given, keyed by the lower-cased document id."""
+
+    def with_batch_id(self, batch_id: str) -> BatchPrepared:
+        """The batch with `batch_id` in each included document's audit records: one id per consent, so the
+        records of the documents one person's yes (or no) covered can be told from another consent's over the
+        same documents. A call draws a fresh one; the token path derives it from the token (`_token_batch_id`)."""
+        entries = tuple(
+            dataclasses.replace(e, prepared=dataclasses.replace(e.prepared, batch=batch_id)) if e.prepared else e
+            for e in self.entries
+        )
+        return dataclasses.replace(self, entries=entries)
 
     def recipient_for(self, document_id: str) -> str | None:
         """The recipient_email given for this document, as typed (the re-check under the lock passes it again)."""
@@ -151,8 +162,14 @@ def _digest(value: object) -> str:
 
 
 def _batch_id(document_ids: Iterable[str]) -> str:
-    """The batch's id: the digest of the set of documents to send (in any order)."""
+    """What a batch token binds as its document: the digest of the set of documents to send (in any order)."""
     return "batch:" + _digest(sorted(document_ids))
+
+
+def _token_batch_id(token: str) -> str:
+    """The batch id of a token's consent: the preview that issued it and the call that carries it out share it
+    (a digest: the audit never holds the token itself)."""
+    return "batch:" + hashlib.sha256(token.encode()).hexdigest()[:32]
 
 
 def _check_ids(ids: Sequence[str], ids_arg: str) -> None:
@@ -214,13 +231,6 @@ async def preflight_batch(
             entries.append(BatchEntry(document_id, refusal=str(refused)))
         else:
             entries.append(BatchEntry(document_id, prepared=prepared))
-    # One id for the documents one consent covers, written into each one's audit records: the set's digest, so a
-    # preview and the call that carries its token out share it.
-    batch_id = _batch_id(e.prepared.view.id for e in entries if e.prepared is not None)
-    entries = [
-        dataclasses.replace(e, prepared=dataclasses.replace(e.prepared, batch=batch_id)) if e.prepared else e
-        for e in entries
-    ]
     return BatchPrepared(
         tool=tool,
         doc_type=doc_type,
@@ -228,7 +238,7 @@ async def preflight_batch(
         entries=tuple(entries),
         requested_ids=tuple(ids),
         recipient_emails=emails,
-    )
+    ).with_batch_id("batch:" + secrets.token_hex(16))
 
 
 def choose_batch_consent(
@@ -371,6 +381,7 @@ async def run_batch(
             issued = guard.signer.issue(
                 action=tool, document_id=document_id, arguments=arguments, fingerprint=fingerprint
             )
+            batch = batch.with_batch_id(_token_batch_id(issued))
             _record_each(guard, batch, "confirmation_required")
             return BatchOutcome(
                 outcome="confirmation_required",
@@ -384,6 +395,7 @@ async def run_batch(
                 confirmation_token=issued,
                 token_expires_at=dt.datetime.fromtimestamp(guard.signer.expires_at(issued), dt.UTC),
             )
+        batch = batch.with_batch_id(_token_batch_id(token))
         try:
             guard.signer.verify(
                 token, action=tool, document_id=document_id, arguments=arguments, fingerprint=fingerprint

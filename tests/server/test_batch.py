@@ -285,6 +285,29 @@ async def test_one_token_sends_the_batch_and_cannot_be_replayed_or_tampered_with
     assert batch.startswith("batch:")
 
 
+async def test_each_consent_over_the_same_documents_has_its_own_batch_id(
+    make_server: MakeServer, sandbox: httpx.AsyncClient, audit_path: Path
+) -> None:
+    """A re-send is allowed (with a warning), so one set of documents can see several consents: the batch id
+    tells them apart, in the audit and in list_activity."""
+    ids = [await draft(sandbox, seed.CUSTOMER_BOLGE_ID) for _ in range(2)]
+    args = {"document_type": "quote", "document_ids": ids, "delivery_type": "Manual"}
+    for answer in ("decline", "accept", "accept"):
+        async with Client(make_server(), elicitation_callback=Person(answer)) as c:
+            ok(await c.call_tool("send_documents", args))
+    records = [r for r in audit(audit_path) if r["document_id"] in ids]
+    by_batch: dict[str, list[str]] = {}
+    for r in records:
+        by_batch.setdefault(r["batch"], []).append(r["outcome"])
+    assert sorted(by_batch.values()) == sorted(
+        [["declined", "declined"], ["attempt", "done", "attempt", "done"], ["attempt", "done", "attempt", "done"]]
+    )
+    async with Client(make_server()) as c:
+        activity = ok(await c.call_tool("list_activity", {"include_refused": True}))
+    rows = [row for row in activity["items"] if row["document_id"] in ids]
+    assert {row["batch"] for row in rows} == set(by_batch)
+
+
 # -- one document does not stop the others ----------------------------------------------------------------------
 
 
