@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import re
 import secrets
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -46,6 +47,8 @@ __all__ = [
 ]
 
 logger = logging.getLogger("ledgerbee_mcp.guardrails")
+
+_SINGLE_RECIPIENT = re.compile(r"\brecipient_email\b")
 
 MAX_BATCH = 25
 """The most documents one call sends."""
@@ -228,7 +231,9 @@ async def preflight_batch(
                 recipient_email=emails.get(document_id.lower()) or None,
             )
         except Refused as refused:
-            entries.append(BatchEntry(document_id, refusal=str(refused)))
+            # The single send's reason, in the batch's words: its recipient_email is this document's entry.
+            reason = _SINGLE_RECIPIENT.sub(f"recipient_emails[{document_id}]", str(refused))
+            entries.append(BatchEntry(document_id, refusal=reason))
         else:
             entries.append(BatchEntry(document_id, prepared=prepared))
     return BatchPrepared(

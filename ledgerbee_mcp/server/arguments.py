@@ -35,6 +35,9 @@ _UUID_EXAMPLE = "5eed0001-0000-4000-8000-000000000001"
 
 
 def _path(loc: Sequence[int | str]) -> str:
+    if loc and loc[-1] == "[key]":
+        # A mapping's key (recipient_emails' document id): the key itself is shown as what was given.
+        return _path(loc[:-2]) + " key"
     out = ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
@@ -86,9 +89,12 @@ def _rule(error: ErrorDetails, schema: Mapping[str, Any]) -> str:
     ctx: dict[str, Any] = dict(error.get("ctx") or {})
     field = _field(error["loc"])
     top = len(error["loc"]) == 1
+    if error["loc"] and error["loc"][-1] == "[key]":
+        return f"must be a document id (a UUID) such as {_UUID_EXAMPLE}, one of document_ids"
     if kind == "missing":
         properties = cast("dict[str, dict[str, object]]", schema.get("properties") or {})
-        values = properties.get(field, {}).get("enum") if len(error["loc"]) == 1 else None
+        prop = properties.get(field, {}) if top else {}
+        values = prop.get("enum") or ([prop["const"]] if "const" in prop else None)
         if isinstance(values, list) and values:
             return "is required: one of " + ", ".join(str(v) for v in cast("list[object]", values))
         return "is required"

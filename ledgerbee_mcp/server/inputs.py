@@ -82,6 +82,25 @@ def _unambiguous_amount(value: object) -> object:
     return value
 
 
+def _unambiguous_quantity(value: object) -> object:
+    """A quantity written in one decimal convention only, as an amount: "1.500" is 1,500 pieces in Danish and
+    one and a half in English."""
+    if isinstance(value, str):
+        text = value.strip()
+        if "," in text:
+            raise ValueError(
+                f"{text!r} uses a comma; write the quantity with a point as the decimal mark and no thousands "
+                'separators, e.g. "1.5" or "1500"'
+            )
+        if _THOUSANDS.fullmatch(text):
+            whole = text.replace(".", "")
+            raise ValueError(
+                f"{text!r} is ambiguous ({Decimal(text).normalize()} with a decimal point, {whole} with a Danish "
+                f'thousands separator); write "{whole}" if you mean {whole}, or "{Decimal(text).normalize()}"'
+            )
+    return value
+
+
 # Advertised as a decimal string, the form the line's description asks for and the one without a rounding
 # question; a JSON number is still read. Pydantic's own schema (a number with its bounds, or a string) costs
 # about 70 bytes more in every tool that takes lines, for bounds an agent never comes near (they are checked here
@@ -115,7 +134,12 @@ class LineArg(BaseModel):
     price_id: DocumentId | None = None
     description: Annotated[str, StringConstraints(max_length=500), UNADVERTISED_BOUND] | None = None
     line_type: Literal["product", "subscription", "text"] | None = None  # product when omitted
-    quantity: Annotated[Decimal, Field(gt=0, le=Decimal("1000000"), decimal_places=4), _DECIMAL_STRING] = Decimal(1)
+    quantity: Annotated[
+        Decimal,
+        Field(gt=0, le=Decimal("1000000"), decimal_places=4),
+        BeforeValidator(_unambiguous_quantity),
+        _DECIMAL_STRING,
+    ] = Decimal(1)
     unit_price: Money | None = None
 
 

@@ -51,7 +51,7 @@ class DocumentPage(BaseModel):
     total: int
     total_pages: int
     next_page: int | None = None
-    """Pass as `page` to read on; null on the last page."""
+    """Pass as `page` to read on; left out on the last page."""
     note: str | None = None
     """Where a filter was applied over a bounded scan: how far it went."""
     today: dt.date | None = None

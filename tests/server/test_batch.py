@@ -4,6 +4,7 @@ server, the in-process sandbox. What happened is checked in the sandbox (status,
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -400,6 +401,9 @@ async def test_an_ambiguous_recipient_is_refused_until_recipient_emails_names_it
         assert refused["outcome"] == "refused"
         assert "more than one possible e-mail recipient" in refused["message"]
         assert seed.CONTACT_METTE_EMAIL in refused["message"]
+        # the next step in this tool's words: its entry in recipient_emails, not a single send's argument
+        assert f"pass it as recipient_emails[{fjord}]" in refused["message"]
+        assert re.search(r"\brecipient_email\b", refused["message"]) is None
         assert await outbox(sandbox) == [(bolge, seed.CUSTOMER_BOLGE_EMAIL)]
 
         second = ok(

@@ -80,7 +80,8 @@ async def test_clear_sends_an_explicit_null_and_other_fields_are_copied(
 ) -> None:
     async with Client(make_server(confirm=ConfirmMode.TOKEN)) as c:
         quote = await sent_quote(c, notes="Quote notes", reference="PO-1")
-        args = {"quote_id": quote["id"], "target": "invoice", "clear": ["notes"]}
+        # a field named twice is cleared once, as for an update
+        args = {"quote_id": quote["id"], "target": "invoice", "clear": ["notes", "notes"]}
         first = ok(await c.call_tool("convert_quote", args))
         assert first["preview"]["amount"] == quote["amount"]
         done = ok(await c.call_tool("convert_quote", args | {"confirmation_token": first["confirmation_token"]}))

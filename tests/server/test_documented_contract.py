@@ -374,6 +374,20 @@ async def test_an_amount_ambiguous_between_decimal_conventions_is_refused(
     assert (await sandbox.get("/v1/quotes")).json()["total"] == 0
 
 
+@pytest.mark.parametrize(
+    ("quantity", "advice"), [("1.500", 'write "1500" if you mean 1500, or "1.5"'), ("1,5", "comma")]
+)
+async def test_a_quantity_ambiguous_between_decimal_conventions_is_refused(
+    client: Client, sandbox: httpx.AsyncClient, quantity: str, advice: str
+) -> None:
+    """A quantity is advertised as a decimal string, so an agent writes one: "1.500" must not become 1.5."""
+    line = {"price_id": seed.PRICE_WORKSHOP_ID, "quantity": quantity}
+    text = error_text(await client.call_tool("create_quote", {"customer_id": seed.CUSTOMER_FJORD_ID, "lines": [line]}))
+    assert "lines[0].quantity" in text
+    assert advice in text
+    assert (await sandbox.get("/v1/quotes")).json()["total"] == 0
+
+
 async def test_a_name_given_as_an_id_points_to_the_tool_that_finds_it(client: Client) -> None:
     text = error_text(await client.call_tool("get_quote", {"quote_id": "Fjord Foods"}))
     assert "quote_id" in text
@@ -402,8 +416,22 @@ async def test_a_value_of_the_wrong_type_is_refused_with_an_example_of_the_right
         )
     )
     assert "document_ids: must be a list (a JSON array), such as [" in batch
-    for text in (ids, clear, lines, batch):
-        for boilerplate in ("errors.pydantic.dev", "type=", "validation error for", "Input should be"):
+    numbers = error_text(
+        await client.call_tool(
+            "send_documents",
+            {
+                "document_type": "quote",
+                "document_ids": ["10001"],
+                "delivery_type": "Email",
+                "recipient_emails": {"Q-10001": "a@example.com"},
+            },
+        )
+    )
+    assert "document_ids[0]: must be an id (a UUID) such as" in numbers
+    assert "recipient_emails key: must be a document id (a UUID) such as" in numbers
+    assert "Q-10001" in numbers
+    for text in (ids, clear, lines, batch, numbers):
+        for boilerplate in ("errors.pydantic.dev", "type=", "validation error for", "Input should be", "pattern"):
             assert boilerplate not in text, text
 
 

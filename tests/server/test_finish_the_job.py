@@ -396,6 +396,9 @@ async def test_the_batch_send_offers_only_the_chosen_document_types(
         )
         assert refused.is_error
         assert "document_type" in " ".join(getattr(b, "text", "") for b in refused.content)
+        missing = await c.call_tool("send_documents", {"document_ids": [seed.CUSTOMER_FJORD_ID]})
+        text = " ".join(getattr(b, "text", "") for b in missing.content)
+        assert f"document_type: is required: one of {', '.join(types)}" in text
 
 
 async def test_ledgerbee_toolsets_selects_the_tools(sandbox_app: Starlette) -> None:

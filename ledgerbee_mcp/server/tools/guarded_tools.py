@@ -130,7 +130,7 @@ def _override(kw: dict[str, Any]) -> ConvertDocument | None:
     for name in ("date", "reference", "our_reference", "notes", "customer_contact_id"):
         if kw.get(name) is not None:
             fields[name] = kw[name]
-    for name in kw.get("clear") or ():
+    for name in dict.fromkeys(kw.get("clear") or ()):  # a field named twice is cleared once
         if name in fields:
             raise ToolError(f"{name}: given a value and also listed in clear; do one or the other. Nothing was done.")
         fields[name] = None
