@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -63,42 +64,40 @@ SearchArg = Annotated[str | None, Field(max_length=200, description="Part of a n
 _THOUSANDS = re.compile(r"-?\d{1,3}(\.\d{3})+")
 
 
-def _unambiguous_amount(value: object) -> object:
-    """An amount written in one decimal convention only: "1.200" is 1,200 in Danish and 1.2 in English, so it
-    is refused rather than read either way."""
-    if isinstance(value, str):
-        text = value.strip()
-        if "," in text:
-            raise ValueError(
-                f"{text!r} uses a comma; write the amount with a point as the decimal mark and no thousands "
-                'separators, e.g. "1200.50"'
-            )
-        if _THOUSANDS.fullmatch(text):
-            whole = text.replace(".", "")
-            raise ValueError(
-                f"{text!r} is ambiguous ({Decimal(text)} with a decimal point, {whole} with a Danish thousands "
-                f'separator); write "{whole}.00" if you mean {whole}, or the amount with at most two decimals'
-            )
-    return value
+def _one_convention(noun: str, comma_example: str, advice: Callable[[Decimal, str], str]) -> Callable[[object], object]:
+    """A validator for a decimal written in one convention only: "1.200" is 1,200 in Danish and 1.2 in English, so
+    it is refused rather than read either way; `advice` says what to write instead (given both readings)."""
+
+    def check(value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if "," in text:
+                raise ValueError(
+                    f"{text!r} uses a comma; write the {noun} with a point as the decimal mark and no thousands "
+                    f"separators, e.g. {comma_example}"
+                )
+            if _THOUSANDS.fullmatch(text):
+                whole = text.replace(".", "")
+                raise ValueError(
+                    f"{text!r} is ambiguous ({Decimal(text).normalize()} with a decimal point, {whole} with a Danish "
+                    f"thousands separator); {advice(Decimal(text), whole)}"
+                )
+        return value
+
+    return check
 
 
-def _unambiguous_quantity(value: object) -> object:
-    """A quantity written in one decimal convention only, as an amount: "1.500" is 1,500 pieces in Danish and
-    one and a half in English."""
-    if isinstance(value, str):
-        text = value.strip()
-        if "," in text:
-            raise ValueError(
-                f"{text!r} uses a comma; write the quantity with a point as the decimal mark and no thousands "
-                'separators, e.g. "1.5" or "1500"'
-            )
-        if _THOUSANDS.fullmatch(text):
-            whole = text.replace(".", "")
-            raise ValueError(
-                f"{text!r} is ambiguous ({Decimal(text).normalize()} with a decimal point, {whole} with a Danish "
-                f'thousands separator); write "{whole}" if you mean {whole}, or "{Decimal(text).normalize()}"'
-            )
-    return value
+_unambiguous_amount = _one_convention(
+    "amount",
+    '"1200.50"',
+    lambda _, whole: f'write "{whole}.00" if you mean {whole}, or the amount with at most two decimals',
+)
+# "1.500" is 1,500 pieces in Danish and one and a half in English.
+_unambiguous_quantity = _one_convention(
+    "quantity",
+    '"1.5" or "1500"',
+    lambda point, whole: f'write "{whole}" if you mean {whole}, or "{point.normalize()}"',
+)
 
 
 # Advertised as a decimal string, the form the line's description asks for and the one without a rounding
