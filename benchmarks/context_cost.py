@@ -213,8 +213,9 @@ def run(quick: bool = False) -> Section:
             per_item <= TARGET_ITEM_BYTES,
         ),
     ]
+    tools_row, _, page_row = rows
     notes: list[str] = []
-    if not rows[0].met:
+    if not tools_row.met:
         parts = {
             "input schemas": sum(t.input_schema for t in tools),
             "output schemas": sum(t.output_schema for t in tools),
@@ -225,11 +226,12 @@ def run(quick: bool = False) -> Section:
             f"tools/list is {wire:,} bytes (target {TARGET_TOOLS_BYTES:,}); the largest share is the {biggest} "
             f"({parts[biggest]:,} bytes over {len(tools)} tools)."
         )
-    if not rows[1].met:
+    if not page_row.met:
         notes.append(
             f"A list page costs {per_item:.0f} bytes per item (target {TARGET_ITEM_BYTES}): the result carries the "
             f"page twice, as structuredContent ({page.structured / page.items:.0f} B/item) and as its JSON in a text "
-            f"block ({page.text / page.items:.0f} B/item)."
+            f"block ({page.text / page.items:.0f} B/item), as the MCP specification recommends for clients that do "
+            "not read structured content; either copy alone is under the target."
         )
     return Section("Context cost", rows, _details(wire, result, tools, page), notes)
 
