@@ -202,6 +202,8 @@ class Settings:
     allow_email: bool = True
     recipient_domains: tuple[str, ...] = ()
     audit_log: Path | None = None
+    draft_memory: Path | None = None
+    """SQLite file of what this server last wrote to each draft (`server/written.py`); None: memory only."""
     confirm_secret: Secret | None = None
     """HMAC key for confirmation tokens; random per process when unset."""
     token_ttl_seconds: float = 600.0
@@ -266,6 +268,14 @@ class Settings:
         audit_log = (
             None if audit.lower() == "off" else Path(audit).expanduser() if audit else state_dir(env) / "audit.jsonl"
         )
+        memory = env.get("LEDGERBEE_DRAFT_MEMORY", "").strip()
+        draft_memory = (
+            None
+            if memory.lower() == "off"
+            else Path(memory).expanduser()
+            if memory
+            else state_dir(env) / "drafts.sqlite3"
+        )
         return cls(
             base_url=base_url,
             api_key=Secret(api_key) if api_key else None,
@@ -277,6 +287,7 @@ class Settings:
             allow_email=_flag(env, "LEDGERBEE_ALLOW_EMAIL", True),
             recipient_domains=_domains(env),
             audit_log=audit_log,
+            draft_memory=draft_memory,
             toolsets=toolsets(env.get("LEDGERBEE_TOOLSETS", "")),
             confirm_secret=Secret(secret) if secret else None,
             token_ttl_seconds=_number(env, "LEDGERBEE_CONFIRM_TTL", 600, low=30, high=3600),

@@ -72,6 +72,9 @@ class Runtime:
         mirror = StreamMirror(settings.redis_url) if settings.redis_url else None
         audit = HostAudit(settings.audit_log, subject=current_subject, mirror=mirror)
         rt = cls(settings=settings, signer=signer, audit=audit)
+        # Keyed by where the drafts live: the sandbox's database, or the LedgerBee the server talks to.
+        scope = f"sandbox:{settings.sandbox_db}" if settings.sandbox else settings.base_url
+        rt.written = WrittenBodies(path=settings.draft_memory, scope=scope)
         if settings.redis_url:
             from ledgerbee_mcp.server.shared import RedisLocks, open_redis
 
@@ -122,6 +125,7 @@ class Runtime:
             await client.aclose()
         if isinstance(self.audit, HostAudit) and self.audit.mirror is not None:
             self.audit.mirror.close()
+        self.written.close()
         if self.redis is not None:
             await self.redis.aclose()
 
