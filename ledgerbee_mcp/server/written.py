@@ -12,20 +12,25 @@ the person its contact or its price links. Every server process on the machine s
 wrote last is the one whose body matches. A file that cannot be opened or written costs only that: the records
 stay in memory, and an update it would have served asks for the missing fields instead (fail closed). Each record
 is keyed by where it was written too (the API's base URL, or the sandbox's database), so the sandbox's drafts and
-LedgerBee's never mix.
+LedgerBee's never mix. A record is one statement on a local file, run on the event loop: well under a millisecond,
+once per create or update, beside the call to LedgerBee it follows.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import sqlite3
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ledgerbee_mcp.api import DocumentInputCommon
+
+if TYPE_CHECKING:
+    # Imported on the first create or update, not at start-up: listing tools never pays for it.
+    import sqlite3
 
 __all__ = ["WrittenBodies"]
 
@@ -75,6 +80,8 @@ class WrittenBodies:
         db = self._connection()
         if db is None:
             return
+        import sqlite3
+
         try:
             db.execute(
                 "INSERT OR REPLACE INTO written VALUES (?, ?, ?, ?, ?)",
@@ -97,6 +104,8 @@ class WrittenBodies:
         db = self._connection()
         if db is None:
             return None
+        import sqlite3
+
         try:
             row = db.execute(
                 "SELECT body FROM written WHERE scope = ? AND document_id = ? AND updated_at = ?",
@@ -122,6 +131,8 @@ class WrittenBodies:
         if self.path is None or self._unavailable:
             return None
         if self._db is None:
+            import sqlite3
+
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 # Autocommit: each record is one statement; a second process waits up to the timeout for it.
