@@ -5,7 +5,10 @@ LedgerBee's answers never show; and it only ever answers for the exact state it 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
+import stat
+import time
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -18,83 +21,130 @@ from mcp.server import MCPServer
 from mcp_types import CallToolResult
 from starlette.applications import Starlette
 
-from ledgerbee_mcp.api import DocumentInputCommon, LineInput
+from ledgerbee_mcp.api import LineInput
 from ledgerbee_mcp.config import Settings
 from ledgerbee_mcp.sandbox import seed, tenant_today
 from ledgerbee_mcp.server import build_server
-from ledgerbee_mcp.server.written import WrittenBodies
+from ledgerbee_mcp.server.written import Carried, WrittenBodies
 
 pytestmark = pytest.mark.anyio
 
 AT = dt.datetime(2026, 12, 1, 9, 30, tzinfo=dt.UTC)
+SEEN = "digest-of-what-ledgerbee-shows"
 
 
-def body(notes: str = "n") -> DocumentInputCommon:
-    return DocumentInputCommon(
+def carried(contact: str = seed.CONTACT_METTE_ID) -> Carried:
+    return Carried(
         customer_id=seed.CUSTOMER_FJORD_ID,
-        date=dt.date(2026, 12, 1),
-        lines=[LineInput(price_id=seed.PRICE_WORKSHOP_ID, quantity=Decimal("2.5"))],
-        customer_contact_id=seed.CONTACT_METTE_ID,
+        customer_contact_id=contact,
         customer_department_id="5eed0009-0000-4000-8000-000000000001",
-        notes=notes,
+        lines=(LineInput(price_id=seed.PRICE_WORKSHOP_ID, quantity=Decimal("2.5"), unit_price=Decimal("12500.00")),),
     )
 
 
 # -- the store --------------------------------------------------------------------------------------------------
 
 
-def test_a_body_outlives_the_process_and_answers_only_for_its_updated_at(tmp_path: Path) -> None:
+def test_a_record_outlives_the_process_and_answers_only_for_the_state_it_was_written_for(tmp_path: Path) -> None:
     path = tmp_path / "state" / "drafts.sqlite3"  # the folder is made on first use
     first = WrittenBodies(path=path, scope="https://api.example")
-    first.put("q1", AT, body())
+    first.put("q1", AT, SEEN, carried())
     first.close()
 
     again = WrittenBodies(path=path, scope="https://api.example")
-    assert again.get("q1", AT) == body()
-    assert again.get("q1", AT.astimezone(dt.timezone(dt.timedelta(hours=1)))) == body()  # the same instant
-    assert again.get("q1", AT + dt.timedelta(seconds=1)) is None  # changed since: not this body
-    assert again.get("q2", AT) is None
+    assert again.get("q1", AT, SEEN) == carried()
+    assert again.get("q1", AT.astimezone(dt.timezone(dt.timedelta(hours=1))), SEEN) == carried()  # same instant
+    assert again.get("q1", AT + dt.timedelta(seconds=1), SEEN) is None  # changed since: not this record
+    assert again.get("q1", AT, "something else shows now") is None  # the same second, but changed
+    assert again.get("q2", AT, SEEN) is None
     # another LedgerBee (or the sandbox) never gets this one
-    assert WrittenBodies(path=path, scope="sandbox:/tmp/x.sqlite3").get("q1", AT) is None
+    assert WrittenBodies(path=path, scope="sandbox:/tmp/x.sqlite3").get("q1", AT, SEEN) is None
+
+
+def test_the_file_is_for_its_owner_only_and_holds_only_what_is_carried_over(tmp_path: Path) -> None:
+    path = tmp_path / "drafts.sqlite3"
+    WrittenBodies(path=path).put("q1", AT, SEEN, carried())
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    (text,) = sqlite3.connect(path).execute("SELECT carried FROM written").fetchone()
+    assert set(json.loads(text)) == {"customer_id", "customer_contact_id", "customer_department_id", "lines"}
 
 
 def test_the_last_write_wins_across_processes(tmp_path: Path) -> None:
     path = tmp_path / "drafts.sqlite3"
     one, two = WrittenBodies(path=path), WrittenBodies(path=path)
-    one.put("q1", AT, body("first"))
+    one.put("q1", AT, SEEN, carried())
     later = AT + dt.timedelta(minutes=1)
-    two.put("q1", later, body("second"))
-    # `one` remembers its own write, but LedgerBee's document is now what `two` wrote
-    assert one.get("q1", later) == body("second")
-    assert one.get("q1", AT) == body("first")  # its memory, for the state it wrote (which no longer exists)
+    two.put("q1", later, SEEN, carried("5eed0003-0000-4000-8000-000000000099"))
+    assert one.get("q1", later, SEEN) == carried("5eed0003-0000-4000-8000-000000000099")
+    # its own memory of the state it wrote stays (harmless: LedgerBee's updatedAt never goes back to it)
+    assert one.get("q1", AT, SEEN) == carried()
+
+
+def test_two_writes_of_one_state_with_other_links_answer_for_neither(tmp_path: Path) -> None:
+    """Two processes update one draft within LedgerBee's one-second updatedAt, with the same visible result but
+    other contacts: which one LedgerBee kept cannot be known, so neither is carried over."""
+    path = tmp_path / "drafts.sqlite3"
+    one, two = WrittenBodies(path=path), WrittenBodies(path=path)
+    one.put("q1", AT, SEEN, carried("5eed0003-0000-4000-8000-00000000000a"))
+    two.put("q1", AT, SEEN, carried("5eed0003-0000-4000-8000-00000000000b"))
+    assert one.get("q1", AT, SEEN) is None  # its own memory does not overrule the file
+    assert two.get("q1", AT, SEEN) is None
+    assert WrittenBodies(path=path).get("q1", AT, SEEN) is None
+    # a later write is a new state, and answers again
+    later = AT + dt.timedelta(seconds=1)
+    one.put("q1", later, SEEN, carried())
+    assert two.get("q1", later, SEEN) == carried()
 
 
 def test_only_the_newest_drafts_are_kept(tmp_path: Path) -> None:
     path = tmp_path / "drafts.sqlite3"
     store = WrittenBodies(path=path, max_documents=3)
     for n in range(5):
-        store.put(f"q{n}", AT, body())
+        store.put(f"q{n}", AT, SEEN, carried())
     fresh = WrittenBodies(path=path, max_documents=3)
-    assert [fresh.get(f"q{n}", AT) is not None for n in range(5)] == [False, False, True, True, True]
+    assert [fresh.get(f"q{n}", AT, SEEN) is not None for n in range(5)] == [False, False, True, True, True]
     (count,) = sqlite3.connect(path).execute("SELECT count(*) FROM written").fetchone()
     assert count == 3
 
 
-def test_a_store_that_cannot_be_written_keeps_to_memory(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_file_locked_by_another_process_costs_a_moment_and_one_record(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "drafts.sqlite3"
+    store = WrittenBodies(path=path)
+    store.put("q0", AT, SEEN, carried())
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    started = time.monotonic()
+    store.put("q1", AT, SEEN, carried())
+    assert store.get("q0", AT, SEEN) is None  # unknown while locked: not answered from memory
+    waited = time.monotonic() - started
+    holder.execute("ROLLBACK")
+    holder.close()
+    assert waited < 2  # two waits of a quarter second, not seconds each
+    assert "was not kept" in caplog.text
+    # the file is still used afterwards: the record skipped is missing, the others are there
+    assert store.get("q0", AT, SEEN) == carried()
+    assert WrittenBodies(path=path).get("q1", AT, SEEN) is None
+    store.put("q2", AT, SEEN, carried())
+    assert WrittenBodies(path=path).get("q2", AT, SEEN) == carried()
+
+
+def test_a_store_that_cannot_be_opened_keeps_to_memory(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the folder should be")
     store = WrittenBodies(path=blocker / "drafts.sqlite3")
-    store.put("q1", AT, body())
-    assert store.get("q1", AT) == body()
+    store.put("q1", AT, SEEN, carried())
+    assert store.get("q1", AT, SEEN) == carried()
     assert "kept in memory only" in caplog.text
 
 
 def test_a_record_that_cannot_be_read_is_not_used(tmp_path: Path) -> None:
     path = tmp_path / "drafts.sqlite3"
-    WrittenBodies(path=path).put("q1", AT, body())
+    WrittenBodies(path=path).put("q1", AT, SEEN, carried())
     with sqlite3.connect(path) as db:
-        db.execute("UPDATE written SET body = '{\"customerId\": 5}'")
-    assert WrittenBodies(path=path).get("q1", AT) is None
+        db.execute("UPDATE written SET carried = '{\"customer_id\": 5}'")
+    assert WrittenBodies(path=path).get("q1", AT, SEEN) is None
 
 
 # -- through the server: a restart ------------------------------------------------------------------------------
@@ -176,6 +226,29 @@ async def test_a_draft_changed_elsewhere_after_the_restart_is_not_answered_from_
         text = error_text(await second.call_tool("update_quote", {"quote_id": created["id"], "notes": "Thanks!"}))
     assert "customer_contact_id" in text
     assert await stored(sandbox, created["id"]) == before
+
+
+async def test_a_price_changed_since_the_write_does_not_change_the_quote_on_a_notes_only_update(
+    make_server_with: Callable[[Path | None], MCPServer],
+    sandbox: httpx.AsyncClient,
+    sandbox_app: Starlette,
+    tmp_path: Path,
+) -> None:
+    """The lines go back as LedgerBee shows them, with their price links: a line sent with only its price_id
+    would be priced anew, and a notes-only update would quietly change the amount."""
+    memory = tmp_path / "drafts.sqlite3"
+    async with Client(make_server_with(memory)) as first:
+        created = ok(await first.call_tool("create_quote", CREATE))
+    database = sandbox_app.state.database
+    database.write(
+        lambda conn: conn.execute("UPDATE prices SET unit_price = '99999.00' WHERE id = ?", (seed.PRICE_WORKSHOP_ID,))
+    )
+    async with Client(make_server_with(memory)) as second:
+        updated = ok(await second.call_tool("update_quote", {"quote_id": created["id"], "notes": "Thanks!"}))
+    assert updated["amount"] == created["amount"]
+    after = await stored(sandbox, created["id"])
+    assert [ln["priceId"] for ln in after["lines"]] == [seed.PRICE_EXPORT_ID, seed.PRICE_WORKSHOP_ID]
+    assert after["lines"][1]["unitPrice"] != "99999.00"
 
 
 def test_the_setting_names_the_file_or_turns_it_off(tmp_path: Path) -> None:

@@ -10,6 +10,8 @@ from the agent, or from the body this server itself last wrote while the documen
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from dataclasses import dataclass
 from typing import Literal, cast
 
@@ -28,6 +30,7 @@ from ledgerbee_mcp.api import (
 from ledgerbee_mcp.server.errors import api_errors
 from ledgerbee_mcp.server.inputs import Clearable, LineArg
 from ledgerbee_mcp.server.runtime import Runtime
+from ledgerbee_mcp.server.written import Carried
 
 __all__ = ["Changes", "check_price_currencies", "line_inputs", "remember_written", "update_document"]
 
@@ -90,9 +93,59 @@ class Changes:
         return new or None
 
 
+def _seen(doc: Quote | OrderConfirmation) -> str:
+    """A digest of what LedgerBee shows of the document, besides `updatedAt`: a record of what this server wrote
+    applies only while both are unchanged."""
+    lines = [
+        [ln.description, str(ln.line_type), str(ln.quantity), str(ln.unit_price), str(ln.vat_rate)] for ln in doc.lines
+    ]
+    shown = {
+        "status": str(doc.status),
+        "customer_id": doc.customer_id,
+        "date": doc.date.isoformat(),
+        "valid_until": doc.valid_until.isoformat() if isinstance(doc, Quote) and doc.valid_until else None,
+        "currency": doc.currency,
+        "texts": [doc.reference, doc.our_reference, doc.notes],
+        "lines": lines,
+    }
+    return hashlib.sha256(json.dumps(shown, sort_keys=True).encode()).hexdigest()[:32]
+
+
 def remember_written(rt: Runtime, doc: Quote | OrderConfirmation, body: DocumentInputCommon) -> None:
-    """Keep what was sent, bound to LedgerBee's `updatedAt` for it, for the next update of this draft."""
-    rt.written.put(doc.id, doc.updated_at, body)
+    """Keep what was sent and LedgerBee does not show, bound to the state LedgerBee answered it with, for the next
+    update of this draft."""
+    carried = Carried(
+        customer_id=body.customer_id,
+        customer_contact_id=body.customer_contact_id,
+        customer_department_id=body.customer_department_id,
+        lines=tuple(body.lines),
+    )
+    rt.written.put(doc.id, doc.updated_at, _seen(doc), carried)
+
+
+def _known(rt: Runtime, doc: Quote | OrderConfirmation) -> Carried | None:
+    known = rt.written.get(doc.id, doc.updated_at, _seen(doc))
+    return known if known is not None and len(known.lines) == len(doc.lines) else None
+
+
+def _carried_lines(known: Carried, current: Quote | OrderConfirmation, currency: str | None) -> list[LineInput]:
+    """The lines as LedgerBee shows them now, with the price each bills from the last write: a priced line sent
+    back with only its `price_id` would be priced anew, so a price changed since would change the document. In
+    another currency the shown amounts mean nothing: the lines go as written, and the prices' own currency is
+    checked against the new one."""
+    if currency is not None and currency != current.currency:
+        return list(known.lines)
+    out: list[LineInput] = []
+    for written, shown in zip(known.lines, current.lines, strict=True):
+        if shown.line_type == LineType.TEXT:
+            out.append(written)
+            continue
+        out.append(
+            written.model_copy(
+                update={"description": shown.description, "quantity": shown.quantity, "unit_price": shown.unit_price}
+            )
+        )
+    return out
 
 
 def _describe_line(index: int, line: Line) -> str:
@@ -135,7 +188,7 @@ def _missing(kind: DraftKind, current: Quote | OrderConfirmation, changes: Chang
 
 
 def _fields(
-    kind: DraftKind, current: Quote | OrderConfirmation, known: DocumentInputCommon | None, changes: Changes
+    kind: DraftKind, current: Quote | OrderConfirmation, known: Carried | None, changes: Changes
 ) -> dict[str, object]:
     if known is None:
         missing = _missing(kind, current, changes)
@@ -153,7 +206,13 @@ def _fields(
             return given
         return getattr(known, name) if known is not None else None
 
-    lines = line_inputs(changes.lines) if changes.lines is not None else list(known.lines) if known else []
+    lines = (
+        line_inputs(changes.lines)
+        if changes.lines is not None
+        else _carried_lines(known, current, changes.currency)
+        if known
+        else []
+    )
     fields: dict[str, object] = {
         "customer_id": customer_id,
         "date": changes.date or current.date,
@@ -199,7 +258,7 @@ async def update_document(
         if kind == "quote":
             with api_errors():
                 quote = await rt.client.quotes.get(document_id)
-            fields = _fields(kind, quote, rt.written.get(quote.id, quote.updated_at), changes)
+            fields = _fields(kind, quote, _known(rt, quote), changes)
             _check_validity(fields)
             await _check_currencies(rt, fields, changes)
             body = QuoteUpdate.model_validate(fields)
@@ -208,7 +267,7 @@ async def update_document(
         else:
             with api_errors():
                 oc = await rt.client.order_confirmations.get(document_id)
-            fields = _fields(kind, oc, rt.written.get(oc.id, oc.updated_at), changes)
+            fields = _fields(kind, oc, _known(rt, oc), changes)
             await _check_currencies(rt, fields, changes)
             body = OrderConfirmationUpdate.model_validate(fields)
             with api_errors():
