@@ -8,12 +8,12 @@ import datetime as dt
 import json
 import sqlite3
 import stat
-import time
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 from mcp import Client
@@ -45,106 +45,147 @@ def carried(contact: str = seed.CONTACT_METTE_ID) -> Carried:
 # -- the store --------------------------------------------------------------------------------------------------
 
 
-def test_a_record_outlives_the_process_and_answers_only_for_the_state_it_was_written_for(tmp_path: Path) -> None:
+async def test_a_record_outlives_the_process_and_answers_only_for_the_state_it_was_written_for(tmp_path: Path) -> None:
     path = tmp_path / "state" / "drafts.sqlite3"  # the folder is made on first use
     first = WrittenBodies(path=path, scope="https://api.example")
-    first.put("q1", AT, SEEN, carried())
+    await first.put("q1", AT, SEEN, carried())
     first.close()
 
     again = WrittenBodies(path=path, scope="https://api.example")
-    assert again.get("q1", AT, SEEN) == carried()
-    assert again.get("q1", AT.astimezone(dt.timezone(dt.timedelta(hours=1))), SEEN) == carried()  # same instant
-    assert again.get("q1", AT + dt.timedelta(seconds=1), SEEN) is None  # changed since: not this record
-    assert again.get("q1", AT, "something else shows now") is None  # the same second, but changed
-    assert again.get("q2", AT, SEEN) is None
+    assert await again.get("q1", AT, SEEN) == carried()
+    assert await again.get("q1", AT.astimezone(dt.timezone(dt.timedelta(hours=1))), SEEN) == carried()  # same instant
+    assert await again.get("q1", AT + dt.timedelta(seconds=1), SEEN) is None  # changed since: not this record
+    assert await again.get("q1", AT, "something else shows now") is None  # the same second, but changed
+    assert await again.get("q2", AT, SEEN) is None
     # another LedgerBee (or the sandbox) never gets this one
-    assert WrittenBodies(path=path, scope="sandbox:/tmp/x.sqlite3").get("q1", AT, SEEN) is None
+    assert await WrittenBodies(path=path, scope="sandbox:/tmp/x.sqlite3").get("q1", AT, SEEN) is None
 
 
-def test_the_file_is_for_its_owner_only_and_holds_only_what_is_carried_over(tmp_path: Path) -> None:
+async def test_the_file_is_for_its_owner_only_and_holds_only_what_is_carried_over(tmp_path: Path) -> None:
     path = tmp_path / "drafts.sqlite3"
-    WrittenBodies(path=path).put("q1", AT, SEEN, carried())
+    await WrittenBodies(path=path).put("q1", AT, SEEN, carried())
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     (text,) = sqlite3.connect(path).execute("SELECT carried FROM written").fetchone()
     assert set(json.loads(text)) == {"customer_id", "customer_contact_id", "customer_department_id", "lines"}
 
 
-def test_the_last_write_wins_across_processes(tmp_path: Path) -> None:
+async def test_the_last_write_wins_across_processes(tmp_path: Path) -> None:
     path = tmp_path / "drafts.sqlite3"
     one, two = WrittenBodies(path=path), WrittenBodies(path=path)
-    one.put("q1", AT, SEEN, carried())
+    await one.put("q1", AT, SEEN, carried())
     later = AT + dt.timedelta(minutes=1)
-    two.put("q1", later, SEEN, carried("5eed0003-0000-4000-8000-000000000099"))
-    assert one.get("q1", later, SEEN) == carried("5eed0003-0000-4000-8000-000000000099")
+    await two.put("q1", later, SEEN, carried("5eed0003-0000-4000-8000-000000000099"))
+    assert await one.get("q1", later, SEEN) == carried("5eed0003-0000-4000-8000-000000000099")
     # its own memory of the state it wrote stays (harmless: LedgerBee's updatedAt never goes back to it)
-    assert one.get("q1", AT, SEEN) == carried()
+    assert await one.get("q1", AT, SEEN) == carried()
 
 
-def test_two_writes_of_one_state_with_other_links_answer_for_neither(tmp_path: Path) -> None:
+async def test_two_writes_of_one_state_with_other_links_answer_for_neither(tmp_path: Path) -> None:
     """Two processes update one draft within LedgerBee's one-second updatedAt, with the same visible result but
     other contacts: which one LedgerBee kept cannot be known, so neither is carried over."""
     path = tmp_path / "drafts.sqlite3"
     one, two = WrittenBodies(path=path), WrittenBodies(path=path)
-    one.put("q1", AT, SEEN, carried("5eed0003-0000-4000-8000-00000000000a"))
-    two.put("q1", AT, SEEN, carried("5eed0003-0000-4000-8000-00000000000b"))
-    assert one.get("q1", AT, SEEN) is None  # its own memory does not overrule the file
-    assert two.get("q1", AT, SEEN) is None
-    assert WrittenBodies(path=path).get("q1", AT, SEEN) is None
+    await one.put("q1", AT, SEEN, carried("5eed0003-0000-4000-8000-00000000000a"))
+    await two.put("q1", AT, SEEN, carried("5eed0003-0000-4000-8000-00000000000b"))
+    assert await one.get("q1", AT, SEEN) is None  # its own memory does not overrule the file
+    assert await two.get("q1", AT, SEEN) is None
+    assert await WrittenBodies(path=path).get("q1", AT, SEEN) is None
     # a later write is a new state, and answers again
     later = AT + dt.timedelta(seconds=1)
-    one.put("q1", later, SEEN, carried())
-    assert two.get("q1", later, SEEN) == carried()
+    await one.put("q1", later, SEEN, carried())
+    assert await two.get("q1", later, SEEN) == carried()
 
 
-def test_only_the_newest_drafts_are_kept(tmp_path: Path) -> None:
+async def test_only_the_newest_drafts_are_kept(tmp_path: Path) -> None:
     path = tmp_path / "drafts.sqlite3"
     store = WrittenBodies(path=path, max_documents=3)
     for n in range(5):
-        store.put(f"q{n}", AT, SEEN, carried())
+        await store.put(f"q{n}", AT, SEEN, carried())
     fresh = WrittenBodies(path=path, max_documents=3)
-    assert [fresh.get(f"q{n}", AT, SEEN) is not None for n in range(5)] == [False, False, True, True, True]
+    assert [await fresh.get(f"q{n}", AT, SEEN) is not None for n in range(5)] == [False, False, True, True, True]
     (count,) = sqlite3.connect(path).execute("SELECT count(*) FROM written").fetchone()
     assert count == 3
 
 
-def test_a_file_locked_by_another_process_costs_a_moment_and_one_record(
+async def test_a_file_locked_by_another_process_waits_off_the_event_loop_and_distrusts_what_it_missed(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     path = tmp_path / "drafts.sqlite3"
-    store = WrittenBodies(path=path)
-    store.put("q0", AT, SEEN, carried())
+    store = WrittenBodies(path=path, busy_seconds=0.3)
+    await store.put("q0", AT, SEEN, carried())
+    await store.put("q1", AT, SEEN, carried())
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
-    started = time.monotonic()
-    store.put("q1", AT, SEEN, carried())
-    assert store.get("q0", AT, SEEN) is None  # unknown while locked: not answered from memory
-    waited = time.monotonic() - started
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await anyio.sleep(0.01)
+
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(tick)
+        # this process updates q1 again while another process holds the file: the record cannot be written
+        await store.put("q1", AT + dt.timedelta(seconds=5), SEEN, carried("5eed0003-0000-4000-8000-00000000000c"))
+        assert await store.get("q0", AT, SEEN) is None  # unknown while locked: not answered from memory
+        tasks.cancel_scope.cancel()
     holder.execute("ROLLBACK")
     holder.close()
-    assert waited < 2  # two waits of a quarter second, not seconds each
+    assert ticks > 10  # the event loop ran on while the worker thread waited
     assert "was not kept" in caplog.text
-    # the file is still used afterwards: the record skipped is missing, the others are there
-    assert store.get("q0", AT, SEEN) == carried()
-    assert WrittenBodies(path=path).get("q1", AT, SEEN) is None
-    store.put("q2", AT, SEEN, carried())
-    assert WrittenBodies(path=path).get("q2", AT, SEEN) == carried()
+    # the file is still used afterwards
+    assert await store.get("q0", AT, SEEN) == carried()
+    # q1's last write is not in the file, so no record answers for q1 here until the next write reaches it
+    assert await store.get("q1", AT + dt.timedelta(seconds=5), SEEN) is None
+    await store.put("q1", AT + dt.timedelta(seconds=9), SEEN, carried())
+    assert await WrittenBodies(path=path).get("q1", AT + dt.timedelta(seconds=9), SEEN) == carried()
+    assert await store.get("q1", AT + dt.timedelta(seconds=9), SEEN) == carried()
 
 
-def test_a_store_that_cannot_be_opened_keeps_to_memory(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+async def test_one_process_writing_one_state_twice_keeps_its_last_write(tmp_path: Path) -> None:
+    """Create, then change only the contact within the same second: the state LedgerBee shows is the same, and the
+    later write is the one that stands (the document's lock orders one process's writes)."""
+    path = tmp_path / "drafts.sqlite3"
+    store = WrittenBodies(path=path)
+    await store.put("q1", AT, SEEN, carried())
+    await store.put("q1", AT, SEEN, carried("5eed0003-0000-4000-8000-00000000000d"))
+    assert await WrittenBodies(path=path).get("q1", AT, SEEN) == carried("5eed0003-0000-4000-8000-00000000000d")
+
+
+async def test_a_file_of_another_layout_is_started_afresh_or_left_alone(tmp_path: Path) -> None:
+    old = tmp_path / "old.sqlite3"
+    with sqlite3.connect(old) as db:  # from before layouts were numbered
+        db.execute("CREATE TABLE written (scope TEXT, document_id TEXT, updated_at TEXT, body TEXT)")
+    old.chmod(0o644)
+    store = WrittenBodies(path=old)
+    await store.put("q1", AT, SEEN, carried())
+    assert await WrittenBodies(path=old).get("q1", AT, SEEN) == carried()
+    assert stat.S_IMODE(old.stat().st_mode) == 0o600  # an existing file is made private too
+    newer = tmp_path / "newer.sqlite3"
+    with sqlite3.connect(newer) as db:
+        db.execute("PRAGMA user_version = 99")
+    store = WrittenBodies(path=newer)
+    await store.put("q1", AT, SEEN, carried())
+    assert await store.get("q1", AT, SEEN) == carried()  # memory only: a newer server's file is not touched
+    assert sqlite3.connect(newer).execute("PRAGMA user_version").fetchone() == (99,)
+
+
+async def test_a_store_that_cannot_be_opened_keeps_to_memory(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the folder should be")
     store = WrittenBodies(path=blocker / "drafts.sqlite3")
-    store.put("q1", AT, SEEN, carried())
-    assert store.get("q1", AT, SEEN) == carried()
+    await store.put("q1", AT, SEEN, carried())
+    assert await store.get("q1", AT, SEEN) == carried()
     assert "kept in memory only" in caplog.text
 
 
-def test_a_record_that_cannot_be_read_is_not_used(tmp_path: Path) -> None:
+async def test_a_record_that_cannot_be_read_is_not_used(tmp_path: Path) -> None:
     path = tmp_path / "drafts.sqlite3"
-    WrittenBodies(path=path).put("q1", AT, SEEN, carried())
+    await WrittenBodies(path=path).put("q1", AT, SEEN, carried())
     with sqlite3.connect(path) as db:
         db.execute("UPDATE written SET carried = '{\"customer_id\": 5}'")
-    assert WrittenBodies(path=path).get("q1", AT, SEEN) is None
+    assert await WrittenBodies(path=path).get("q1", AT, SEEN) is None
 
 
 # -- through the server: a restart ------------------------------------------------------------------------------
@@ -249,6 +290,27 @@ async def test_a_price_changed_since_the_write_does_not_change_the_quote_on_a_no
     after = await stored(sandbox, created["id"])
     assert [ln["priceId"] for ln in after["lines"]] == [seed.PRICE_EXPORT_ID, seed.PRICE_WORKSHOP_ID]
     assert after["lines"][1]["unitPrice"] != "99999.00"
+
+
+async def test_a_vat_rate_changed_since_the_write_is_asked_about_not_applied(
+    make_server_with: Callable[[Path | None], MCPServer],
+    sandbox: httpx.AsyncClient,
+    sandbox_app: Starlette,
+    tmp_path: Path,
+) -> None:
+    """A request line cannot carry a VAT rate: sending a priced line back applies its price's rate now."""
+    memory = tmp_path / "drafts.sqlite3"
+    async with Client(make_server_with(memory)) as first:
+        created = ok(await first.call_tool("create_quote", CREATE))
+    sandbox_app.state.database.write(
+        lambda conn: conn.execute("UPDATE prices SET vat_rate = '0' WHERE id = ?", (seed.PRICE_WORKSHOP_ID,))
+    )
+    before = await stored(sandbox, created["id"])
+    async with Client(make_server_with(memory)) as second:
+        text = error_text(await second.call_tool("update_quote", {"quote_id": created["id"], "notes": "Thanks!"}))
+    assert "lines[1]: the price it bills now has 0 % VAT, the quote shows 25 %" in text
+    assert "Nothing was changed" in text
+    assert await stored(sandbox, created["id"]) == before
 
 
 def test_the_setting_names_the_file_or_turns_it_off(tmp_path: Path) -> None:

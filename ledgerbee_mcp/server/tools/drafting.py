@@ -37,6 +37,7 @@ __all__ = ["Changes", "check_price_currencies", "line_inputs", "remember_written
 DraftKind = Literal["quote", "order_confirmation"]
 _LABEL: dict[DraftKind, str] = {"quote": "quote", "order_confirmation": "order confirmation"}
 _A: dict[DraftKind, str] = {"quote": "a quote", "order_confirmation": "an order confirmation"}
+_LABEL_OF: dict[type, str] = {Quote: "quote", OrderConfirmation: "order confirmation"}
 
 
 def line_inputs(lines: list[LineArg]) -> list[LineInput]:
@@ -111,7 +112,7 @@ def _seen(doc: Quote | OrderConfirmation) -> str:
     return hashlib.sha256(json.dumps(shown, sort_keys=True).encode()).hexdigest()[:32]
 
 
-def remember_written(rt: Runtime, doc: Quote | OrderConfirmation, body: DocumentInputCommon) -> None:
+async def remember_written(rt: Runtime, doc: Quote | OrderConfirmation, body: DocumentInputCommon) -> None:
     """Keep what was sent and LedgerBee does not show, bound to the state LedgerBee answered it with, for the next
     update of this draft."""
     carried = Carried(
@@ -120,11 +121,11 @@ def remember_written(rt: Runtime, doc: Quote | OrderConfirmation, body: Document
         customer_department_id=body.customer_department_id,
         lines=tuple(body.lines),
     )
-    rt.written.put(doc.id, doc.updated_at, _seen(doc), carried)
+    await rt.written.put(doc.id, doc.updated_at, _seen(doc), carried)
 
 
-def _known(rt: Runtime, doc: Quote | OrderConfirmation) -> Carried | None:
-    known = rt.written.get(doc.id, doc.updated_at, _seen(doc))
+async def _known(rt: Runtime, doc: Quote | OrderConfirmation) -> Carried | None:
+    known = await rt.written.get(doc.id, doc.updated_at, _seen(doc))
     return known if known is not None and len(known.lines) == len(doc.lines) else None
 
 
@@ -140,12 +141,32 @@ def _carried_lines(known: Carried, current: Quote | OrderConfirmation, currency:
         if shown.line_type == LineType.TEXT:
             out.append(written)
             continue
-        out.append(
-            written.model_copy(
-                update={"description": shown.description, "quantity": shown.quantity, "unit_price": shown.unit_price}
-            )
-        )
+        shown_type = shown.line_type if isinstance(shown.line_type, LineType) else written.line_type
+        pinned = {
+            "description": shown.description,
+            "line_type": shown_type,
+            "quantity": shown.quantity,
+            "unit_price": shown.unit_price,
+        }
+        out.append(written.model_copy(update=pinned))
     return out
+
+
+async def _check_carried_vat(rt: Runtime, known: Carried, current: Quote | OrderConfirmation) -> None:
+    """A request line cannot carry a VAT rate: a priced line always takes its price's. If that rate changed since
+    the draft was written, sending the lines back would change the draft's VAT; ask instead."""
+    for index, (written, shown) in enumerate(zip(known.lines, current.lines, strict=True)):
+        if written.price_id is None or shown.line_type == LineType.TEXT:
+            continue
+        with api_errors():
+            price = await rt.client.prices.get(written.price_id)
+        if price.vat_rate != shown.vat_rate:
+            raise ToolError(
+                f"lines[{index}]: the price it bills now has {price.vat_rate} % VAT, the {_LABEL_OF[type(current)]} "
+                f"shows {shown.vat_rate} %, and LedgerBee would apply the price's rate when the lines are sent back. "
+                "Nothing was changed. Pass lines (with this line's price_id for the new rate, or a description and "
+                "unit_price without one for a free line at 25 %) to say which."
+            )
 
 
 def _describe_line(index: int, line: Line) -> str:
@@ -258,7 +279,10 @@ async def update_document(
         if kind == "quote":
             with api_errors():
                 quote = await rt.client.quotes.get(document_id)
-            fields = _fields(kind, quote, _known(rt, quote), changes)
+            known = await _known(rt, quote)
+            fields = _fields(kind, quote, known, changes)
+            if known is not None and changes.lines is None:
+                await _check_carried_vat(rt, known, quote)
             _check_validity(fields)
             await _check_currencies(rt, fields, changes)
             body = QuoteUpdate.model_validate(fields)
@@ -267,12 +291,15 @@ async def update_document(
         else:
             with api_errors():
                 oc = await rt.client.order_confirmations.get(document_id)
-            fields = _fields(kind, oc, _known(rt, oc), changes)
+            known = await _known(rt, oc)
+            fields = _fields(kind, oc, known, changes)
+            if known is not None and changes.lines is None:
+                await _check_carried_vat(rt, known, oc)
             await _check_currencies(rt, fields, changes)
             body = OrderConfirmationUpdate.model_validate(fields)
             with api_errors():
                 doc = await rt.client.order_confirmations.update(document_id, body)
-        remember_written(rt, doc, body)
+        await remember_written(rt, doc, body)
     return doc, body
 
 

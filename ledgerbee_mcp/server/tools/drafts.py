@@ -102,7 +102,7 @@ def create_tool(rt: Runtime, kind: DocKind) -> ToolSpec:
             else:
                 body = OrderConfirmationCreate.model_validate(fields)
                 doc = await rt.client.order_confirmations.create(body)
-        remember_written(rt, doc, body)
+        await remember_written(rt, doc, body)
         rt.remember(kind.name, doc.id)
         next_step = f"Preview the PDF (get_document_pdf, draft=true), then send_{kind.name} when the person agrees."
         return write_result(doc, next_step, body)
