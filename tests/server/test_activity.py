@@ -13,25 +13,19 @@ import httpx
 import pytest
 from mcp import Client
 from mcp.server import MCPServer
-from mcp_types import CallToolResult
 from starlette.applications import Starlette
 
 from ledgerbee_mcp.config import ConfirmMode, Settings
 from ledgerbee_mcp.sandbox import seed
 from ledgerbee_mcp.server import build_server
 from ledgerbee_mcp.server.activity_log import NOT_RECORDED, activity_rows, history
+from tests.results import ok
 from tests.server.conftest import approve
 
 pytestmark = pytest.mark.anyio
 
 MakeServer = Callable[..., MCPServer]
 OUTSIDE = "sent outside this server (no record of delivery or recipient here)"
-
-
-def ok(result: CallToolResult) -> dict[str, Any]:
-    assert not result.is_error, result.content
-    assert result.structured_content is not None
-    return result.structured_content
 
 
 async def new_quote(client: Client, customer_id: str = seed.CUSTOMER_FJORD_ID) -> str:

@@ -22,23 +22,13 @@ from starlette.applications import Starlette
 from ledgerbee_mcp.config import ConfirmMode, Settings
 from ledgerbee_mcp.sandbox import FULL_KEY, seed
 from ledgerbee_mcp.server import build_server
+from tests.results import error_text, ok
 from tests.server.conftest import approve
 from tests.transports import SendGate
 
 pytestmark = pytest.mark.anyio
 
 MakeServer = Callable[..., MCPServer]
-
-
-def ok(result: CallToolResult) -> dict[str, Any]:
-    assert not result.is_error, result.content
-    assert result.structured_content is not None
-    return result.structured_content
-
-
-def error_text(result: CallToolResult) -> str:
-    assert result.is_error, result.structured_content
-    return " ".join(getattr(block, "text", "") for block in result.content)
 
 
 async def stored(sandbox: httpx.AsyncClient, kind: str, doc_id: str) -> dict[str, Any]:

@@ -8,7 +8,7 @@ import datetime as dt
 import json
 import sqlite3
 import stat
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from ledgerbee_mcp.config import Settings
 from ledgerbee_mcp.sandbox import seed, tenant_today
 from ledgerbee_mcp.server import build_server
 from ledgerbee_mcp.server.written import Carried, WrittenBodies
+from tests.results import error_text, ok
 
 pytestmark = pytest.mark.anyio
 
@@ -191,17 +192,6 @@ async def test_a_record_that_cannot_be_read_is_not_used(tmp_path: Path) -> None:
 # -- through the server: a restart ------------------------------------------------------------------------------
 
 
-def ok(result: CallToolResult) -> dict[str, Any]:
-    assert not result.is_error, result.content
-    assert result.structured_content is not None
-    return result.structured_content
-
-
-def error_text(result: CallToolResult) -> str:
-    assert result.is_error, result.structured_content
-    return " ".join(getattr(b, "text", "") for b in result.content)
-
-
 @pytest.fixture
 def make_server_with(sandbox_app: Starlette, audit_path: Path) -> Callable[[Path | None], MCPServer]:
     def make(memory: Path | None) -> MCPServer:
@@ -224,15 +214,44 @@ CREATE = {
 }
 
 
+NOTES_ONLY = {"notes": "Thanks!"}
+
+
+async def update_after_a_restart(
+    make: Callable[[Path | None], MCPServer],
+    memory: Path | None,
+    meanwhile: Callable[[str], Awaitable[object]] | None = None,
+) -> tuple[dict[str, Any], CallToolResult]:
+    """A quote created in one session, `meanwhile` (given its id), then a notes-only update in a new session: a new
+    server process with the same state directory."""
+    async with Client(make(memory)) as first:
+        created = ok(await first.call_tool("create_quote", CREATE))
+    if meanwhile is not None:
+        await meanwhile(created["id"])
+    async with Client(make(memory)) as second:
+        return created, await second.call_tool("update_quote", {"quote_id": created["id"]} | NOTES_ONLY)
+
+
+_SET_PRICE = {
+    "unit_price": "UPDATE prices SET unit_price = ? WHERE id = ?",
+    "vat_rate": "UPDATE prices SET vat_rate = ? WHERE id = ?",
+}
+
+
+def set_workshop_price(sandbox_app: Starlette, column: str, value: str) -> Callable[[str], Awaitable[None]]:
+    """The workshop price changed in LedgerBee meanwhile (the sandbox has no endpoint for it)."""
+
+    async def change(_: str) -> None:
+        sandbox_app.state.database.write(lambda conn: conn.execute(_SET_PRICE[column], (value, seed.PRICE_WORKSHOP_ID)))
+
+    return change
+
+
 async def test_an_update_after_a_restart_keeps_the_contact_and_the_price_links(
     make_server_with: Callable[[Path | None], MCPServer], sandbox: httpx.AsyncClient, tmp_path: Path
 ) -> None:
-    memory = tmp_path / "drafts.sqlite3"
-    async with Client(make_server_with(memory)) as first:
-        created = ok(await first.call_tool("create_quote", CREATE))
-    # a new session: a new server process, the same state directory
-    async with Client(make_server_with(memory)) as second:
-        updated = ok(await second.call_tool("update_quote", {"quote_id": created["id"], "notes": "Thanks!"}))
+    created, result = await update_after_a_restart(make_server_with, tmp_path / "drafts.sqlite3")
+    updated = ok(result)
     after = await stored(sandbox, created["id"])
     assert after["notes"] == "Thanks!"
     assert after["customerContactId"] == seed.CONTACT_METTE_ID
@@ -243,30 +262,33 @@ async def test_an_update_after_a_restart_keeps_the_contact_and_the_price_links(
 async def test_without_the_memory_a_restart_asks_for_what_it_cannot_know(
     make_server_with: Callable[[Path | None], MCPServer], sandbox: httpx.AsyncClient
 ) -> None:
-    async with Client(make_server_with(None)) as first:
-        created = ok(await first.call_tool("create_quote", CREATE))
-    before = await stored(sandbox, created["id"])
-    async with Client(make_server_with(None)) as second:
-        text = error_text(await second.call_tool("update_quote", {"quote_id": created["id"], "notes": "Thanks!"}))
+    snapshots: list[dict[str, Any]] = []
+
+    async def keep(document_id: str) -> None:
+        snapshots.append(await stored(sandbox, document_id))
+
+    created, result = await update_after_a_restart(make_server_with, None, keep)
+    text = error_text(result)
     assert "customer_contact_id" in text
     assert "Nothing was changed" in text
-    assert await stored(sandbox, created["id"]) == before
+    assert await stored(sandbox, created["id"]) == snapshots[0]
 
 
 async def test_a_draft_changed_elsewhere_after_the_restart_is_not_answered_from_the_memory(
     make_server_with: Callable[[Path | None], MCPServer], sandbox: httpx.AsyncClient, tmp_path: Path
 ) -> None:
-    memory = tmp_path / "drafts.sqlite3"
-    async with Client(make_server_with(memory)) as first:
-        created = ok(await first.call_tool("create_quote", CREATE))
-    # someone edits it in LedgerBee's own app: updatedAt moves, so what this server wrote no longer describes it
-    patch = {"customerId": seed.CUSTOMER_FJORD_ID, "date": "2026-01-15", "lines": [{"priceId": seed.PRICE_EXPORT_ID}]}
-    (await sandbox.patch(f"/v1/quotes/{created['id']}", json=patch)).raise_for_status()
-    before = await stored(sandbox, created["id"])
-    async with Client(make_server_with(memory)) as second:
-        text = error_text(await second.call_tool("update_quote", {"quote_id": created["id"], "notes": "Thanks!"}))
-    assert "customer_contact_id" in text
-    assert await stored(sandbox, created["id"]) == before
+    snapshots: list[dict[str, Any]] = []
+
+    async def edit_in_ledgerbee(document_id: str) -> None:
+        # updatedAt moves, so what this server wrote no longer describes the draft
+        lines = [{"priceId": seed.PRICE_EXPORT_ID}]
+        patch = {"customerId": seed.CUSTOMER_FJORD_ID, "date": "2026-01-15", "lines": lines}
+        (await sandbox.patch(f"/v1/quotes/{document_id}", json=patch)).raise_for_status()
+        snapshots.append(await stored(sandbox, document_id))
+
+    created, result = await update_after_a_restart(make_server_with, tmp_path / "drafts.sqlite3", edit_in_ledgerbee)
+    assert "customer_contact_id" in error_text(result)
+    assert await stored(sandbox, created["id"]) == snapshots[0]
 
 
 async def test_a_price_changed_since_the_write_does_not_change_the_quote_on_a_notes_only_update(
@@ -277,16 +299,9 @@ async def test_a_price_changed_since_the_write_does_not_change_the_quote_on_a_no
 ) -> None:
     """The lines go back as LedgerBee shows them, with their price links: a line sent with only its price_id
     would be priced anew, and a notes-only update would quietly change the amount."""
-    memory = tmp_path / "drafts.sqlite3"
-    async with Client(make_server_with(memory)) as first:
-        created = ok(await first.call_tool("create_quote", CREATE))
-    database = sandbox_app.state.database
-    database.write(
-        lambda conn: conn.execute("UPDATE prices SET unit_price = '99999.00' WHERE id = ?", (seed.PRICE_WORKSHOP_ID,))
-    )
-    async with Client(make_server_with(memory)) as second:
-        updated = ok(await second.call_tool("update_quote", {"quote_id": created["id"], "notes": "Thanks!"}))
-    assert updated["amount"] == created["amount"]
+    dearer = set_workshop_price(sandbox_app, "unit_price", "99999.00")
+    created, result = await update_after_a_restart(make_server_with, tmp_path / "drafts.sqlite3", dearer)
+    assert ok(result)["amount"] == created["amount"]
     after = await stored(sandbox, created["id"])
     assert [ln["priceId"] for ln in after["lines"]] == [seed.PRICE_EXPORT_ID, seed.PRICE_WORKSHOP_ID]
     assert after["lines"][1]["unitPrice"] != "99999.00"
@@ -299,18 +314,18 @@ async def test_a_vat_rate_changed_since_the_write_is_asked_about_not_applied(
     tmp_path: Path,
 ) -> None:
     """A request line cannot carry a VAT rate: sending a priced line back applies its price's rate now."""
-    memory = tmp_path / "drafts.sqlite3"
-    async with Client(make_server_with(memory)) as first:
-        created = ok(await first.call_tool("create_quote", CREATE))
-    sandbox_app.state.database.write(
-        lambda conn: conn.execute("UPDATE prices SET vat_rate = '0' WHERE id = ?", (seed.PRICE_WORKSHOP_ID,))
-    )
-    before = await stored(sandbox, created["id"])
-    async with Client(make_server_with(memory)) as second:
-        text = error_text(await second.call_tool("update_quote", {"quote_id": created["id"], "notes": "Thanks!"}))
+    snapshots: list[dict[str, Any]] = []
+    exempt = set_workshop_price(sandbox_app, "vat_rate", "0")
+
+    async def change_and_keep(document_id: str) -> None:
+        await exempt(document_id)
+        snapshots.append(await stored(sandbox, document_id))
+
+    created, result = await update_after_a_restart(make_server_with, tmp_path / "drafts.sqlite3", change_and_keep)
+    text = error_text(result)
     assert "lines[1]: the price it bills now has 0 % VAT, the quote shows 25 %" in text
     assert "Nothing was changed" in text
-    assert await stored(sandbox, created["id"]) == before
+    assert await stored(sandbox, created["id"]) == snapshots[0]
 
 
 def test_the_setting_names_the_file_or_turns_it_off(tmp_path: Path) -> None:

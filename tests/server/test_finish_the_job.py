@@ -20,7 +20,7 @@ import httpx
 import pytest
 from mcp import Client, StdioServerParameters
 from mcp.server import MCPServer
-from mcp_types import CallToolResult, ElicitResult
+from mcp_types import ElicitResult
 from starlette.applications import Starlette
 
 from ledgerbee_mcp.cli import main
@@ -29,6 +29,7 @@ from ledgerbee_mcp.sandbox import seed
 from ledgerbee_mcp.sandbox.bulk import bulk_insert_documents
 from ledgerbee_mcp.server import build_server
 from ledgerbee_mcp.server.tools.reading import SCAN_LIMIT
+from tests.results import error_text, ok
 
 pytestmark = pytest.mark.anyio
 
@@ -67,17 +68,6 @@ READ_TOOLS = (
 
 
 # -- helpers ----------------------------------------------------------------------------------------------------
-
-
-def ok(result: CallToolResult) -> dict[str, Any]:
-    assert not result.is_error, result.content
-    assert result.structured_content is not None
-    return result.structured_content
-
-
-def error_text(result: CallToolResult) -> str:
-    assert result.is_error, result.structured_content
-    return " ".join(getattr(block, "text", "") for block in result.content)
 
 
 async def new_quote(c: Client, customer_id: str = seed.CUSTOMER_FJORD_ID, **extra: Any) -> dict[str, Any]:

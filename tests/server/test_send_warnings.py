@@ -8,20 +8,14 @@ from typing import Any
 import pytest
 from mcp import Client
 from mcp.server import MCPServer
-from mcp_types import CallToolResult
 
 from ledgerbee_mcp.config import ConfirmMode
 from ledgerbee_mcp.sandbox import seed
+from tests.results import ok
 
 pytestmark = pytest.mark.anyio
 
 MakeServer = Callable[..., MCPServer]
-
-
-def ok(result: CallToolResult) -> dict[str, Any]:
-    assert not result.is_error, result.content
-    assert result.structured_content is not None
-    return result.structured_content
 
 
 async def _quote(c: Client, **extra: Any) -> str:

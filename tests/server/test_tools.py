@@ -9,23 +9,13 @@ from typing import Any
 import httpx
 import pytest
 from mcp import Client
-from mcp_types import CallToolResult, EmbeddedResource, ResourceTemplateReference
+from mcp_types import EmbeddedResource, ResourceTemplateReference
 
 from ledgerbee_mcp.sandbox import seed
 from ledgerbee_mcp.server import INSTRUCTIONS
+from tests.results import error_text, ok
 
 pytestmark = pytest.mark.anyio
-
-
-def ok(result: CallToolResult) -> dict[str, Any]:
-    assert not result.is_error, result.content
-    assert result.structured_content is not None
-    return result.structured_content
-
-
-def error_text(result: CallToolResult) -> str:
-    assert result.is_error
-    return " ".join(getattr(block, "text", "") for block in result.content)
 
 
 async def stored(sandbox: httpx.AsyncClient, kind: str, document_id: str) -> dict[str, Any]:
