@@ -16,7 +16,8 @@ agent's context window, on every turn.
   `required`; the result itself shows the rest. The schema still validates every result
   (`tests/server/test_compact.py` checks real ones).
 - No `type` array anywhere (`["string", "null"]`): clients that map tool schemas onto a single-`type` dialect
-  (Gemini's OpenAPI subset) reject it, and MCP Inspector flags it.
+  (Gemini's OpenAPI subset) reject it, and MCP Inspector flags it. No `const` either (that subset has none): a
+  one-value `enum` says the same.
 - A result leaves out what is null, at every depth (a draft's number, a row's missing validity), in its
   structured content and in its text copy, which is the same as compact JSON; so no output property needs a
   `null` branch, and the schema is shorter for it.
@@ -55,6 +56,11 @@ def compact_schema(schema: Any) -> Any:
             continue  # pydantic's generated labels ("Customer Id"); descriptions carry the meaning
         if key == "default" and value is None:
             continue  # not in `required` already says it may be left out
+        if key == "const" and "enum" not in cast(Schema, schema):
+            # The same one value, in the keyword every schema dialect has: OpenAPI 3.0 (Gemini's function
+            # declarations) has no `const`. pydantic writes it for a one-value Literal (a single document type).
+            out["enum"] = [value]
+            continue
         if key in ("properties", "$defs") and isinstance(value, dict):
             # Keys here are names, not keywords: a property may well be called "title".
             out[key] = {name: compact_schema(sub) for name, sub in cast(Schema, value).items()}

@@ -165,3 +165,24 @@ async def test_schemas_are_portable(make_server: Callable[..., MCPServer]) -> No
         for finding in _portability_findings(tool.get(part, {}), f"{tool['name']}.{part}")
     ]
     assert found == []
+
+
+def _consts(schema: Any, where: str) -> list[str]:
+    if isinstance(schema, list):
+        return [c for i, sub in enumerate(schema) for c in _consts(sub, f"{where}[{i}]")]
+    if not isinstance(schema, dict):
+        return []
+    found = [where] if "const" in schema else []
+    for key, value in schema.items():
+        if key not in ("enum", "default", "examples", "required") and isinstance(value, dict | list):
+            found += _consts(value, f"{where}.{key}")
+    return found
+
+
+@pytest.mark.parametrize("toolsets", [None, frozenset({"quotes"}), frozenset({"order_confirmations", "lookups"})])
+async def test_no_schema_uses_const(make_server: Callable[..., MCPServer], toolsets: frozenset[str] | None) -> None:
+    """OpenAPI 3.0, the dialect of Gemini's function declarations, has no `const`: a one-value choice (the only
+    convert target, the only document type of a single toolset) is a one-value `enum`."""
+    server = make_server() if toolsets is None else make_server(toolsets=toolsets)
+    tools = await tool_dump(server)
+    assert [c for tool in tools for c in _consts(tool["inputSchema"], tool["name"])] == []
