@@ -22,7 +22,7 @@ import secrets
 import subprocess
 import sys
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import parse_qs
@@ -31,7 +31,7 @@ import anyio
 
 from ledgerbee_mcp.guardrails.audit import AuditUnavailable
 from ledgerbee_mcp.guardrails.outcomes import PersonAnswer, Refused
-from ledgerbee_mcp.guardrails.preview import Prepared, render_preview
+from ledgerbee_mcp.guardrails.preview import Prepared
 from ledgerbee_mcp.server.approval_page import message_html, page_html
 
 if TYPE_CHECKING:
@@ -346,26 +346,31 @@ class ApprovalPages:
         return self._message(200, nonce, "Declined", "You declined. Nothing will be done. You can close this tab.")
 
 
-async def ask_on_page(rt: Runtime, prepared: Prepared, *, progress: Progress) -> PersonAnswer:
-    """Ask the person on the approval page: their answer, a timeout (not approved), or `Refused` when the page
-    cannot be shown. Every way it ends without a yes is recorded (a no and a timeout by the guarded flow)."""
+async def ask_on_page(
+    rt: Runtime, question: str, documents: Sequence[Prepared], *, progress: Progress
+) -> PersonAnswer:
+    """Ask the person `question` on the approval page: their answer, a timeout (not approved), or `Refused` when
+    the page cannot be shown. Every way it ends without a yes is recorded, for each of the `documents` it is about
+    (one, or a batch's; a no and a timeout by the guarded flow)."""
     timeout = rt.settings.approval_timeout_seconds
     try:
-        decision = await rt.approvals.decide(render_preview(prepared), wait_seconds=timeout, progress=progress)
+        decision = await rt.approvals.decide(question, wait_seconds=timeout, progress=progress)
     except PageUnavailable as error:
         refusal = (
             f"Refused: the approval page could not be shown to the person ({error}). Nothing was done. Next step: "
             "run the server where the person has a desktop session, or have the operator set "
             "LEDGERBEE_CONFIRM=token for headless use."
         )
-        rt.audit.record(prepared.audit_record("refused", reason=refusal))
+        for prepared in documents:
+            rt.audit.record(prepared.audit_record("refused", reason=refusal))
         raise Refused(refusal) from None
     except anyio.get_cancelled_exc_class():
         # The page is closed already; the record says why nothing was done.
         with contextlib.suppress(AuditUnavailable):
-            rt.audit.record(
-                prepared.audit_record("declined", reason=f"{APPROVAL_PAGE} closed: the tool call was cancelled")
-            )
+            for prepared in documents:
+                rt.audit.record(
+                    prepared.audit_record("declined", reason=f"{APPROVAL_PAGE} closed: the tool call was cancelled")
+                )
         raise
     if decision == "timeout":
         return PersonAnswer(confirmed=False, action=f"no answer within {timeout:g} s", via=APPROVAL_PAGE)

@@ -135,7 +135,7 @@ async def ask(rt: Runtime, ctx: Context, prepared: Prepared) -> Elicit[ConfirmAc
     return await ask_by(
         route,
         question=lambda: render_preview(prepared),
-        on_page=lambda: ask_on_page(rt, prepared, progress=ctx.report_progress),
+        on_page=lambda: ask_on_page(rt, render_preview(prepared), [prepared], progress=ctx.report_progress),
     )
 
 

@@ -6,16 +6,13 @@ agent about 3.4 KB of tool list on every turn. `document_type` offers only the k
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from typing import Annotated, Any, Literal
 
-import anyio
 from mcp.server.mcpserver import Context, Elicit, ElicitationResult, Resolve
 from pydantic import AfterValidator, Field
 
 from ledgerbee_mcp.api import DeliveryType
-from ledgerbee_mcp.guardrails.audit import AuditUnavailable
 from ledgerbee_mcp.guardrails.batch import (
     MAX_BATCH,
     BatchPrepared,
@@ -24,7 +21,7 @@ from ledgerbee_mcp.guardrails.batch import (
     render_batch,
 )
 from ledgerbee_mcp.guardrails.flow import GuardedAction
-from ledgerbee_mcp.guardrails.outcomes import Consent, PersonAnswer, Refused
+from ledgerbee_mcp.guardrails.outcomes import Consent, PersonAnswer
 from ledgerbee_mcp.guardrails.preflight import preflight_send
 from ledgerbee_mcp.guardrails.preview import Prepared
 from ledgerbee_mcp.server.guarded import ConfirmAction, ask_by, client_can_elicit, refusals, run_many
@@ -75,34 +72,6 @@ RecipientEmails = Annotated[
 ]
 
 
-async def _ask_on_page(rt: Runtime, ctx: Context, batch: BatchPrepared) -> PersonAnswer:
-    """The approval page, for the batch's one question; as `approval.ask_on_page`, audited per document."""
-    from ledgerbee_mcp.server.approval import APPROVAL_PAGE, PageUnavailable
-
-    timeout = rt.settings.approval_timeout_seconds
-    try:
-        decision = await rt.approvals.decide(render_batch(batch), wait_seconds=timeout, progress=ctx.report_progress)
-    except PageUnavailable as error:
-        refusal = (
-            f"Refused: the approval page could not be shown to the person ({error}). Nothing was done. Next step: "
-            "run the server where the person has a desktop session, or have the operator set "
-            "LEDGERBEE_CONFIRM=token for headless use."
-        )
-        for prepared in batch.included:
-            rt.audit.record(prepared.audit_record("refused", reason=refusal))
-        raise Refused(refusal) from None
-    except anyio.get_cancelled_exc_class():
-        with contextlib.suppress(AuditUnavailable):
-            for prepared in batch.included:
-                rt.audit.record(
-                    prepared.audit_record("declined", reason=f"{APPROVAL_PAGE} closed: the tool call was cancelled")
-                )
-        raise
-    if decision == "timeout":
-        return PersonAnswer(confirmed=False, action=f"no answer within {timeout:g} s", via=APPROVAL_PAGE)
-    return PersonAnswer(confirmed=decision == "approve", action=decision, via=APPROVAL_PAGE)
-
-
 def batch_send_tool(rt: Runtime, kinds: Sequence[DocKind]) -> ToolSpec:
     """`send_documents` for these kinds (at least one)."""
     tool, ids_arg = TOOL, IDS_ARG
@@ -148,7 +117,12 @@ def batch_send_tool(rt: Runtime, kinds: Sequence[DocKind]) -> ToolSpec:
                 batch=batch,
                 audit=rt.audit,
             )
-        return await ask_by(route, question=lambda: render_batch(batch), on_page=lambda: _ask_on_page(rt, ctx, batch))
+        from ledgerbee_mcp.server.approval import ask_on_page
+
+        def on_page() -> Awaitable[PersonAnswer]:
+            return ask_on_page(rt, render_batch(batch), batch.included, progress=ctx.report_progress)
+
+        return await ask_by(route, question=lambda: render_batch(batch), on_page=on_page)
 
     signed(
         consent,
