@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import pytest
@@ -231,3 +232,49 @@ def test_make_parent_dir_leaves_memory_alone(tmp_path: Path, monkeypatch: pytest
     monkeypatch.chdir(tmp_path)
     make_parent_dir(":memory:")
     assert list(tmp_path.iterdir()) == []
+
+
+# -- the secrets every replica must share (read from configuration, never from Redis) -----------------------------
+
+NEW_KEY = bytes(range(32))
+OLD_KEY = bytes(range(100, 140))
+
+
+def test_no_shared_secret_configured() -> None:
+    settings = Settings.from_env(KEY)
+    assert (settings.confirm_secret, settings.request_state_keys) == (None, ())
+
+
+def test_request_state_keys_newest_first_in_hex_and_base64() -> None:
+    env = {
+        "LEDGERBEE_CONFIRM_SECRET": "c" * 40,
+        "LEDGERBEE_REQUEST_STATE_KEYS": f" {NEW_KEY.hex()} , {base64.urlsafe_b64encode(OLD_KEY).decode().rstrip('=')},"
+        f"base64:{base64.b64encode(b'x' * 32).decode()}, hex:{(b'y' * 32).hex()}",
+    }
+    settings = Settings.from_env(KEY | env)
+    assert settings.confirm_secret is not None
+    assert settings.confirm_secret.reveal().encode() == b"c" * 40
+    assert settings.request_state_keys == (NEW_KEY, OLD_KEY, b"x" * 32, b"y" * 32)
+    assert settings.request_state_keys[0] == NEW_KEY  # the newest seals
+
+
+def test_the_repr_shows_no_shared_secret() -> None:
+    env = {"LEDGERBEE_CONFIRM_SECRET": "c" * 40, "LEDGERBEE_REQUEST_STATE_KEYS": NEW_KEY.hex()}
+    settings = Settings.from_env(KEY | env)
+    assert "ccc" not in repr(settings)
+    assert NEW_KEY.hex() not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"LEDGERBEE_CONFIRM_SECRET": "short"}, "at least 32 characters"),
+        ({"LEDGERBEE_REQUEST_STATE_KEYS": "not base64 at all!"}, "key 1 is neither hex nor base64"),
+        ({"LEDGERBEE_REQUEST_STATE_KEYS": f"{NEW_KEY.hex()},{(b'z' * 8).hex()}"}, "key 2 is 8 bytes"),
+        ({"LEDGERBEE_REQUEST_STATE_KEYS": f"{NEW_KEY.hex()},hex:{NEW_KEY.hex()}"}, "key 2 repeats"),
+    ],
+)
+def test_malformed_shared_secrets_are_refused(env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Settings.from_env(KEY | env)
+

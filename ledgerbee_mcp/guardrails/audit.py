@@ -14,7 +14,7 @@ import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-__all__ = ["AuditLog", "AuditRecord", "AuditUnavailable"]
+__all__ = ["AuditLog", "AuditRecord", "AuditUnavailable", "audit_line"]
 
 logger = logging.getLogger("ledgerbee_mcp.audit")
 
@@ -52,6 +52,12 @@ class AuditRecord:
     at: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"))
 
 
+def audit_line(entry: AuditRecord) -> str:
+    """The record as one line: ASCII JSON, fields that are None left out (the file log's line, and the shared
+    stream's)."""
+    return json.dumps({k: v for k, v in asdict(entry).items() if v is not None}, ensure_ascii=True)
+
+
 class AuditLog:
     """Appends records to a file when one is configured; otherwise logs them at debug level only."""
 
@@ -65,7 +71,7 @@ class AuditLog:
 
     def record(self, entry: AuditRecord) -> None:
         """Append the record, or raise `AuditUnavailable` when it cannot be kept."""
-        line = json.dumps({k: v for k, v in asdict(entry).items() if v is not None}, ensure_ascii=True)
+        line = audit_line(entry)
         logger.debug("audit %s", line)
         if self._path is None:
             return

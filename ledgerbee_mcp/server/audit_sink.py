@@ -17,14 +17,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ledgerbee_mcp.guardrails.audit import AuditLog, AuditRecord, AuditUnavailable
+from ledgerbee_mcp.guardrails.audit import AuditLog, AuditRecord, AuditUnavailable, audit_line
 
 if TYPE_CHECKING:
     import redis
 
-__all__ = ["HostAudit", "StreamMirror"]
+__all__ = ["STREAM_FIELD", "HostAudit", "StreamMirror"]
 
-_FIELD = b"record"
+STREAM_FIELD = b"record"
+"""The stream entry's one field, holding the record's line (`shared.RedisAuditStream` reads it)."""
 
 
 class StreamMirror:
@@ -49,17 +50,20 @@ class StreamMirror:
             )
         return self._client
 
-    def append(self, line: str) -> None:
-        """Raise `AuditUnavailable` when Redis does not take the line."""
+    def append(self, line: str) -> str:
+        """The line's stream id; raise `AuditUnavailable` when Redis does not take the line."""
         from ledgerbee_mcp.server.shared.connection import REDIS_ERRORS
 
         try:
             with self._lock:
-                self._connect().xadd(self.stream, {_FIELD: line.encode("ascii")}, maxlen=self.maxlen, approximate=True)
+                added: object = self._connect().xadd(
+                    self.stream, {STREAM_FIELD: line.encode("ascii")}, maxlen=self.maxlen, approximate=True
+                )
         except REDIS_ERRORS as error:
             raise AuditUnavailable(
                 f"the audit stream {self.stream} cannot be written ({type(error).__name__})"
             ) from None
+        return added.decode("ascii") if isinstance(added, bytes) else str(added)
 
     def close(self) -> None:
         with self._lock:
@@ -93,8 +97,6 @@ class HostAudit(AuditLog):
         except AuditUnavailable as error:
             failures.append(str(error))
         if self.mirror is not None:
-            from ledgerbee_mcp.server.shared.redis_audit import audit_line
-
             try:
                 self.mirror.append(audit_line(entry))
             except AuditUnavailable as error:

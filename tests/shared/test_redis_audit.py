@@ -1,5 +1,6 @@
-"""`RedisAuditStream` and `TeeAudit` against a real redis-server: records round-trip as the file log writes them,
-newest first, and an unreachable Redis refuses the record (fail closed)."""
+"""The audit's shared stream against a real redis-server, as the server writes it (`HostAudit` and its
+`StreamMirror`) and `RedisAuditStream` reads it: records round-trip as the file log writes them, newest first, and
+an unreachable Redis refuses the record (fail closed)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from ledgerbee_mcp.guardrails.audit import AuditLog, AuditRecord, AuditUnavailable
-from ledgerbee_mcp.server.shared import RedisAuditStream, TeeAudit, audit_line
+from ledgerbee_mcp.guardrails.audit import AuditRecord, AuditUnavailable, audit_line
+from ledgerbee_mcp.server.audit_sink import HostAudit, StreamMirror
+from ledgerbee_mcp.server.shared import RedisAuditStream
 
 from .conftest import connected
 
@@ -31,8 +33,10 @@ def _entry(outcome: str, document_id: str = "Q-1") -> AuditRecord:
 async def test_records_round_trip_newest_first(redis_server: str, prefix: str) -> None:
     async with connected(redis_server) as client:
         stream = RedisAuditStream(client, stream=f"{prefix}audit")
+        mirror = StreamMirror(redis_server, stream=f"{prefix}audit")
         entries = [_entry("attempt"), _entry("done"), _entry("attempt", "Q-2")]
-        ids = [await stream.record(entry) for entry in entries]
+        ids = [mirror.append(audit_line(entry)) for entry in entries]
+        mirror.close()
         found = await stream.recent(10)
         assert [row.pop("stream_id") for row in found] == ids[::-1]
         assert found == [json.loads(audit_line(entry)) for entry in reversed(entries)]
@@ -48,10 +52,10 @@ async def test_the_stream_holds_the_line_the_file_log_writes(redis_server: str, 
     path = tmp_path / "audit.jsonl"
     async with connected(redis_server) as client:
         stream = RedisAuditStream(client, stream=f"{prefix}audit")
-        tee = TeeAudit(AuditLog(path), stream)
+        tee = HostAudit(path, mirror=StreamMirror(redis_server, stream=f"{prefix}audit"))
         assert tee.path == path
         entry = _entry("attempt")
-        await tee.record(entry)
+        tee.record(entry)
         (line,) = path.read_text(encoding="ascii").splitlines()
         assert line == audit_line(entry)
         (row,) = await stream.recent(5)
@@ -66,9 +70,10 @@ async def test_the_stream_holds_the_line_the_file_log_writes(redis_server: str, 
 
 async def test_the_stream_is_capped(redis_server: str, prefix: str) -> None:
     async with connected(redis_server) as client:
-        stream = RedisAuditStream(client, stream=f"{prefix}audit", maxlen=10)
+        mirror = StreamMirror(redis_server, stream=f"{prefix}audit", maxlen=10)
         for _ in range(300):
-            await stream.record(_entry("done"))
+            mirror.append(audit_line(_entry("done")))
+        mirror.close()
         # MAXLEN ~ trims whole nodes: about maxlen are kept, never all of them.
         assert await client.xlen(f"{prefix}audit") < 300
 
@@ -76,14 +81,15 @@ async def test_the_stream_is_capped(redis_server: str, prefix: str) -> None:
 async def test_an_unreachable_redis_refuses_the_record(unreachable_url: str, tmp_path: Path) -> None:
     async with connected(unreachable_url, timeout_seconds=0.5) as client:
         stream = RedisAuditStream(client, timeout_seconds=0.5)
+        mirror = StreamMirror(unreachable_url, timeout_seconds=0.5)
         with pytest.raises(AuditUnavailable, match="cannot be written"):
-            await stream.record(_entry("attempt"))
+            mirror.append(audit_line(_entry("attempt")))
         with pytest.raises(AuditUnavailable, match="cannot be read"):
             await stream.recent(5)
         path = tmp_path / "audit.jsonl"
-        tee = TeeAudit(AuditLog(path), stream)
+        tee = HostAudit(path, mirror=mirror)
         with pytest.raises(AuditUnavailable, match="audit stream"):
-            await tee.record(_entry("done"))
+            tee.record(_entry("done"))
         # The file log still kept it: an outcome that happened is written wherever it can be.
         assert json.loads(path.read_text(encoding="ascii"))["outcome"] == "done"
 
@@ -93,14 +99,14 @@ async def test_a_failing_file_log_is_reported_by_the_tee(redis_server: str, pref
     blocked.write_text("")
     async with connected(redis_server) as client:
         stream = RedisAuditStream(client, stream=f"{prefix}audit")
-        tee = TeeAudit(AuditLog(blocked / "audit.jsonl"), stream)
+        tee = HostAudit(blocked / "audit.jsonl", mirror=StreamMirror(redis_server, stream=f"{prefix}audit"))
         with pytest.raises(AuditUnavailable, match="audit log"):
-            await tee.record(_entry("done"))
+            tee.record(_entry("done"))
         assert len(await stream.recent(5)) == 1
 
 
 async def test_without_a_stream_the_tee_is_the_file_log(tmp_path: Path) -> None:
     path = tmp_path / "audit.jsonl"
-    tee = TeeAudit(AuditLog(path), None)
-    await tee.record(_entry("declined"))
+    tee = HostAudit(path, mirror=None)
+    tee.record(_entry("declined"))
     assert json.loads(path.read_text(encoding="ascii"))["outcome"] == "declined"

@@ -6,17 +6,17 @@ each replica would hold only its own, and two replicas could send the same draft
 
 - `RedisLocks`: the per-document lock of `Runtime.locked`, held across all processes, with a `Fence` to check
   right before the irreversible request.
-- `RedisAuditStream` and `TeeAudit`: the audit, written to each replica's file log and to one Redis stream.
-- `SharedSecrets`: the confirmation-token secret and the request-state keys, read from configuration (each replica
-  is given the same values; Redis does not carry secrets).
+- The audit goes to each replica's file log and to one Redis stream (`audit_sink.HostAudit`, which needs no
+  import from here at start-up); `RedisAuditStream` reads the stream back.
+- The confirmation-token secret and the request-state keys are not here: `Settings` reads them from
+  configuration (each replica is given the same values; Redis does not carry secrets).
 
 Limits: one Redis instance (no Redlock, no failover guarantee: a replica promoted after an asynchronous
 replication may not have a lock just taken); expiry is measured by Redis, so the replicas' clocks need not agree.
 """
 
-from ledgerbee_mcp.server.shared.connection import open_redis, redis_url
-from ledgerbee_mcp.server.shared.keys import SharedSecrets, shared_secrets
-from ledgerbee_mcp.server.shared.redis_audit import RedisAuditStream, TeeAudit, audit_line
+from ledgerbee_mcp.server.shared.connection import open_redis
+from ledgerbee_mcp.server.shared.redis_audit import RedisAuditStream
 from ledgerbee_mcp.server.shared.redis_locks import Fence, LockLost, LockUnavailable, RedisLocks
 
 __all__ = [
@@ -25,10 +25,5 @@ __all__ = [
     "LockUnavailable",
     "RedisAuditStream",
     "RedisLocks",
-    "SharedSecrets",
-    "TeeAudit",
-    "audit_line",
     "open_redis",
-    "redis_url",
-    "shared_secrets",
 ]
