@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import anyio
 import httpx
 import pytest
 from mcp import Client
@@ -16,7 +15,7 @@ from starlette.applications import Starlette
 from ledgerbee_mcp.config import ConfirmMode, Settings
 from ledgerbee_mcp.sandbox import FULL_KEY, seed
 from ledgerbee_mcp.server import build_server
-from tests.transports import SendGate
+from tests.transports import SendGate, while_a_send_is_held
 
 pytestmark = pytest.mark.anyio
 
@@ -41,21 +40,11 @@ async def test_an_update_with_the_id_in_upper_case_waits_for_the_send(sandbox_ap
                 "create_quote", {"customer_id": seed.CUSTOMER_FJORD_ID, "lines": [{"price_id": seed.PRICE_WORKSHOP_ID}]}
             )
         )["id"]
-        results: dict[str, CallToolResult] = {}
-
-        async def call(name: str, args: dict[str, Any]) -> None:
-            results[name] = await c.call_tool(name, args)
-
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(call, "send_quote", {"quote_id": qid, "delivery_type": "Manual"})
-            await gate.send_arrived.wait()
-            begun = len(gate.started)
-            changed = {"quote_id": qid.upper(), "lines": [{"price_id": seed.PRICE_WORKSHOP_ID, "quantity": 10}]}
-            tg.start_soon(call, "update_quote", changed | {"clear": ["customer_contact_id", "customer_department_id"]})
-            await anyio.wait_all_tasks_blocked()
-            assert gate.started[begun:] == [], "the upper-case id took another lock"
-            gate.release.set()
-    sent = ok(results["send_quote"])
+        changed = {"quote_id": qid.upper(), "lines": [{"price_id": seed.PRICE_WORKSHOP_ID, "quantity": 10}]}
+        update = changed | {"clear": ["customer_contact_id", "customer_department_id"]}
+        send, _, meanwhile = await while_a_send_is_held(c, gate, qid, "update_quote", update)
+    assert meanwhile == [], "the upper-case id took another lock"
+    sent = ok(send)
     assert not sent.get("differences")
 
 

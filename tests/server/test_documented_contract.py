@@ -10,13 +10,11 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-import anyio
 import httpx
 import pytest
 from mcp import Client
 from mcp.server import MCPServer
 from mcp.shared.exceptions import MCPError
-from mcp_types import CallToolResult
 from starlette.applications import Starlette
 
 from ledgerbee_mcp.config import ConfirmMode, Settings
@@ -24,7 +22,7 @@ from ledgerbee_mcp.sandbox import FULL_KEY, seed
 from ledgerbee_mcp.server import build_server
 from tests.results import error_text, ok
 from tests.server.conftest import approve
-from tests.transports import SendGate
+from tests.transports import SendGate, while_a_send_is_held
 
 pytestmark = pytest.mark.anyio
 
@@ -215,24 +213,15 @@ async def test_an_update_waits_for_a_send_of_the_same_document(
                 "create_quote", {"customer_id": seed.CUSTOMER_FJORD_ID, "lines": [{"price_id": seed.PRICE_WORKSHOP_ID}]}
             )
         )["id"]
-        results: dict[str, CallToolResult] = {}
+        send, update, meanwhile = await while_a_send_is_held(
+            c, gate, qid, "update_quote", {"quote_id": qid, "notes": "while sending"}
+        )
+    # The send held the document's lock: the update had not even read the quote yet.
+    assert meanwhile == []
 
-        async def call(name: str, args: dict[str, Any]) -> None:
-            results[name] = await c.call_tool(name, args)
-
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(call, "send_quote", {"quote_id": qid, "delivery_type": "Manual"})
-            await gate.send_arrived.wait()
-            begun = len(gate.started)
-            tg.start_soon(call, "update_quote", {"quote_id": qid, "notes": "while sending"})
-            await anyio.wait_all_tasks_blocked()
-            # The send holds the document's lock: the update has not even read the quote yet.
-            assert gate.started[begun:] == []
-            gate.release.set()
-
-    ok(results["send_quote"])
+    ok(send)
     # By then the quote was sent (updatedAt moved), so the update refuses rather than guess; nothing overlapped.
-    assert "Nothing was changed" in error_text(results["update_quote"])
+    assert "Nothing was changed" in error_text(update)
     assert (await stored(sandbox, "quotes", qid))["notes"] is None
 
 
