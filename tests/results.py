@@ -6,15 +6,19 @@ from typing import Any
 
 from mcp_types import CallToolResult
 
-__all__ = ["error_text", "ok"]
+__all__ = ["error_text", "ok", "text_of"]
+
+
+def text_of(result: CallToolResult) -> str:
+    return " ".join(getattr(block, "text", "") for block in result.content)
 
 
 def ok(result: CallToolResult) -> dict[str, Any]:
-    assert not result.is_error, result.content
+    assert not result.is_error, text_of(result)
     assert result.structured_content is not None
     return result.structured_content
 
 
 def error_text(result: CallToolResult) -> str:
     assert result.is_error, result.structured_content
-    return " ".join(getattr(block, "text", "") for block in result.content)
+    return text_of(result)

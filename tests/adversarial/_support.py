@@ -20,6 +20,7 @@ from mcp_types import CallToolResult, ElicitResult
 from starlette.applications import Starlette
 
 from ledgerbee_mcp.sandbox import FULL_KEY, seed
+from tests.results import text_of
 
 # A credential no real system uses, so finding it anywhere means it leaked from this suite's settings.
 LIVE_KEY = "lb_live_ADVERSARIAL_9q7Zt4Kx2Wm8"
@@ -36,10 +37,6 @@ SEEN: list[str] = []
 # -- calling tools -------------------------------------------------------------------------------------------
 
 
-def text_of(result: CallToolResult) -> str:
-    return " ".join(getattr(block, "text", "") for block in result.content)
-
-
 def remember(result: CallToolResult) -> CallToolResult:
     SEEN.append(text_of(result))
     SEEN.append(json.dumps(result.structured_content, default=str))
@@ -48,17 +45,6 @@ def remember(result: CallToolResult) -> CallToolResult:
 
 async def call(c: Client, tool: str, args: dict[str, Any]) -> CallToolResult:
     return remember(await c.call_tool(tool, args))
-
-
-def ok(result: CallToolResult) -> dict[str, Any]:
-    assert not result.is_error, text_of(result)
-    assert result.structured_content is not None
-    return result.structured_content
-
-
-def error_text(result: CallToolResult) -> str:
-    assert result.is_error, result.structured_content
-    return text_of(result)
 
 
 def assert_not_generic(tool: str, text: str) -> None:

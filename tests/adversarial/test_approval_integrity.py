@@ -34,21 +34,9 @@ from starlette.applications import Starlette
 
 from ledgerbee_mcp.config import ConfirmMode
 from ledgerbee_mcp.sandbox import seed
+from tests.results import error_text, ok
 
-from ._support import (
-    SEEN,
-    FaultTransport,
-    call,
-    document,
-    draft,
-    edit_sandbox,
-    error_text,
-    events,
-    ok,
-    outbox,
-    question,
-    sent,
-)
+from ._support import SEEN, FaultTransport, call, document, draft, edit_sandbox, events, outbox, question, sent
 
 pytestmark = pytest.mark.anyio
 

@@ -29,8 +29,9 @@ from starlette.applications import Starlette
 from ledgerbee_mcp.config import Settings
 from ledgerbee_mcp.sandbox import create_app, seed
 from ledgerbee_mcp.server import build_server
+from tests.results import error_text, ok, text_of
 
-from ._support import Person, assert_not_generic, call, draft, error_text, ok, sandbox_http, sent, state_digest, text_of
+from ._support import Person, assert_not_generic, call, draft, sandbox_http, sent, state_digest
 from .conftest import FUZZ
 
 UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")

@@ -23,6 +23,7 @@ from starlette.applications import Starlette
 
 from ledgerbee_mcp.config import ConfirmMode
 from ledgerbee_mcp.sandbox import seed
+from tests.results import error_text, ok, text_of
 
 from ._support import (
     Fault,
@@ -33,13 +34,10 @@ from ._support import (
     document,
     draft,
     effects_on,
-    error_text,
-    ok,
     outbox,
     rule,
     sent,
     state_digest,
-    text_of,
 )
 
 pytestmark = pytest.mark.anyio

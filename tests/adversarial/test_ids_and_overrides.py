@@ -9,21 +9,16 @@ from typing import Any
 import httpx
 import pytest
 from mcp import Client
-from mcp_types import CallToolResult, ElicitResult
+from mcp_types import ElicitResult
 from starlette.applications import Starlette
 
 from ledgerbee_mcp.config import ConfirmMode, Settings
 from ledgerbee_mcp.sandbox import FULL_KEY, seed
 from ledgerbee_mcp.server import build_server
+from tests.results import ok
 from tests.transports import SendGate, while_a_send_is_held
 
 pytestmark = pytest.mark.anyio
-
-
-def ok(result: CallToolResult) -> dict[str, Any]:
-    assert not result.is_error, result.content
-    assert result.structured_content is not None
-    return result.structured_content
 
 
 async def _approve(context: Any, params: Any) -> ElicitResult:

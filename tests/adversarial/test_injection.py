@@ -20,8 +20,9 @@ from starlette.applications import Starlette
 from ledgerbee_mcp.config import ConfirmMode
 from ledgerbee_mcp.guardrails.render import visible
 from ledgerbee_mcp.sandbox import seed
+from tests.results import error_text, ok, text_of
 
-from ._support import Person, call, draft, edit_sandbox, error_text, ok, outbox, question, text_of
+from ._support import Person, call, draft, edit_sandbox, outbox, question
 
 pytestmark = pytest.mark.anyio
 

@@ -23,9 +23,10 @@ from shared.conftest import redis_server  # noqa: F401 -- a real redis-server, f
 
 from ledgerbee_mcp.config import ConfirmMode
 from ledgerbee_mcp.sandbox import seed
+from tests.results import ok, text_of
 
 from ._support import FaultTransport as Transport
-from ._support import Person, barrier, call, document, draft, effects_on, ok, outbox, sent, text_of
+from ._support import Person, barrier, call, document, draft, effects_on, outbox, sent
 
 pytestmark = pytest.mark.anyio
 

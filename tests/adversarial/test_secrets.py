@@ -19,9 +19,10 @@ from mcp.server import MCPServer
 
 from ledgerbee_mcp.config import ConfirmMode
 from ledgerbee_mcp.sandbox import seed
+from tests.results import ok, text_of
 
 from . import _support
-from ._support import LIVE_KEY, SECRETS, Fault, FaultTransport, Person, call, draft, ok, rule, sent, text_of
+from ._support import LIVE_KEY, SECRETS, Fault, FaultTransport, Person, call, draft, rule, sent
 
 pytestmark = pytest.mark.anyio
 

@@ -30,6 +30,7 @@ from ledgerbee_mcp.config import ConfirmMode, Settings
 from ledgerbee_mcp.sandbox import FULL_KEY, seed
 from ledgerbee_mcp.server import approval, build_server
 from ledgerbee_mcp.server.approval import WAITING_MESSAGE, BrowserOpener, browser_available
+from tests.results import ok, text_of
 
 pytestmark = pytest.mark.anyio
 
@@ -135,16 +136,6 @@ def no_display(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 # -- helpers ----------------------------------------------------------------------------------------------------
-
-
-def ok(result: CallToolResult) -> dict[str, Any]:
-    assert not result.is_error, result.content
-    assert result.structured_content is not None
-    return result.structured_content
-
-
-def text_of(result: CallToolResult) -> str:
-    return " ".join(getattr(block, "text", "") for block in result.content)
 
 
 def audit_lines(path: Path) -> list[dict[str, Any]]:

@@ -14,13 +14,14 @@ import httpx
 import pytest
 from mcp import Client
 from mcp.server import MCPServer
-from mcp_types import CallToolResult, ElicitResult
+from mcp_types import ElicitResult
 from starlette.applications import Starlette
 
 from ledgerbee_mcp.config import ConfirmMode, Settings
 from ledgerbee_mcp.guardrails.render import SEPARATOR
 from ledgerbee_mcp.sandbox import seed
 from ledgerbee_mcp.server import build_server
+from tests.results import error_text, ok
 
 pytestmark = pytest.mark.anyio
 
@@ -30,21 +31,6 @@ AMOUNT = "15,625.00 DKK"  # one workshop day, 12,500.00 + 25% VAT
 
 
 # -- helpers ----------------------------------------------------------------------------------------------------
-
-
-def text_of(result: CallToolResult) -> str:
-    return " ".join(getattr(block, "text", "") for block in result.content)
-
-
-def ok(result: CallToolResult) -> dict[str, Any]:
-    assert not result.is_error, text_of(result)
-    assert result.structured_content is not None
-    return result.structured_content
-
-
-def error_text(result: CallToolResult) -> str:
-    assert result.is_error, result.structured_content
-    return text_of(result)
 
 
 class Person:

@@ -26,6 +26,7 @@ from ledgerbee_mcp.config import ConfirmMode, Secret, Settings
 from ledgerbee_mcp.guardrails.tokens import TokenSigner
 from ledgerbee_mcp.sandbox import FULL_KEY, seed
 from ledgerbee_mcp.server import build_server
+from tests.results import error_text, ok, text_of
 
 pytestmark = pytest.mark.anyio
 
@@ -35,21 +36,6 @@ ATTACKER = "attacker@evil.example"
 
 
 # -- helpers ----------------------------------------------------------------------------------------------------
-
-
-def ok(result: CallToolResult) -> dict[str, Any]:
-    assert not result.is_error, result.content
-    assert result.structured_content is not None
-    return result.structured_content
-
-
-def text_of(result: CallToolResult) -> str:
-    return " ".join(getattr(block, "text", "") for block in result.content)
-
-
-def error_text(result: CallToolResult) -> str:
-    assert result.is_error, result.structured_content
-    return text_of(result)
 
 
 class Person:
