@@ -7,7 +7,6 @@ tool that finds the id.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -63,6 +62,8 @@ def _meant(name: str, schema: Mapping[str, Any]) -> str | None:
     for generic in ("document_ids", "document_id"):
         if generic in known and snake.endswith(generic.removeprefix("document")):
             return generic
+    import difflib  # only for a misspelt argument, not at start-up
+
     close = difflib.get_close_matches(snake, known, n=1, cutoff=0.7)
     return close[0] if close else None
 
