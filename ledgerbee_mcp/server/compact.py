@@ -253,8 +253,8 @@ def without_nulls(value: Any) -> Any:
 
 
 def compact_text(structured: Schema) -> str:
-    """The text copy of a structured result: compact JSON, leaving out what is null."""
-    return json.dumps(without_nulls(structured), ensure_ascii=False, separators=(",", ":"))
+    """The text copy of a structured result (already without nulls): compact JSON."""
+    return json.dumps(structured, ensure_ascii=False, separators=(",", ":"))
 
 
 class _CompactResults(FuncMetadata):
