@@ -8,6 +8,30 @@ import httpx
 
 from ledgerbee_mcp.sandbox import seed
 
+# The invoice's contract shape (docs/api-contract.md, "Supporting reads"), in order.
+INVOICE_KEYS = [
+    "id",
+    "type",
+    "status",
+    "displayStatus",
+    "documentNumber",
+    "date",
+    "dueDate",
+    "amount",
+    "subtotal",
+    "vat",
+    "currency",
+    "reference",
+    "ourReference",
+    "notes",
+    "customerId",
+    "sourceDocumentId",
+    "sentAt",
+    "createdAt",
+    "updatedAt",
+    "lines",
+]
+
 FAR_FUTURE = "2099-12-31"
 UNKNOWN_ID = "5eed0fff-0000-4000-8000-000000000fff"
 

@@ -10,34 +10,11 @@ import pytest
 
 from ledgerbee_mcp.sandbox import OTHER_TENANT_KEY, READONLY_KEY, seed
 
-from ._support import UNKNOWN_ID, assert_error, draft_invoice, error_fields, send, stored
+from ._support import INVOICE_KEYS, UNKNOWN_ID, assert_error, draft_invoice, error_fields, send, stored
 from .conftest import MakeClient
 
 pytestmark = pytest.mark.anyio
 
-# The invoice's contract shape (docs/api-contract.md, "Supporting reads"), in order.
-INVOICE_KEYS = [
-    "id",
-    "type",
-    "status",
-    "displayStatus",
-    "documentNumber",
-    "date",
-    "dueDate",
-    "amount",
-    "subtotal",
-    "vat",
-    "currency",
-    "reference",
-    "ourReference",
-    "notes",
-    "customerId",
-    "sourceDocumentId",
-    "sentAt",
-    "createdAt",
-    "updatedAt",
-    "lines",
-]
 LINE_KEYS = ["id", "description", "lineType", "quantity", "unitPrice", "totalPrice", "vatRate", "vatAmount"]
 DELIVERY_KEYS = ["invoiceId", "status", "deliveryType", "recipientEmail", "sentAt"]
 
