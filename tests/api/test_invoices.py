@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
@@ -29,40 +28,14 @@ from ledgerbee_mcp.api import (
 )
 
 from ._fakes import Script, client_for, error, ok
+from .conftest import READONLY_KEY, UNKNOWN_ID, MakeClient
 
 pytestmark = pytest.mark.anyio
 
 sandbox = pytest.importorskip("ledgerbee_mcp.sandbox")
 seed = pytest.importorskip("ledgerbee_mcp.sandbox.seed")
 
-FULL_KEY = "lb_sandbox_full"
-READONLY_KEY = "lb_sandbox_readonly"
-BASE_URL = "http://sandbox"
-UNKNOWN_ID = "5eed0fff-0000-4000-8000-000000000fff"
 INVOICE_ID = "0197a943-2325-7829-b835-b6c71a2930b1"
-
-MakeClient = Callable[[str], LedgerBeeClient]
-
-
-@pytest.fixture
-async def make_client() -> AsyncIterator[MakeClient]:
-    app = sandbox.create_app(":memory:")
-    transport = httpx.ASGITransport(app=app)
-    clients: list[LedgerBeeClient] = []
-
-    def make(key: str) -> LedgerBeeClient:
-        client = LedgerBeeClient(base_url=BASE_URL, api_key=key, transport=transport)
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        await client.aclose()
-
-
-@pytest.fixture
-def client(make_client: MakeClient) -> LedgerBeeClient:
-    return make_client(FULL_KEY)
 
 
 async def _draft_invoice(client: LedgerBeeClient, **fields: Any) -> Invoice:

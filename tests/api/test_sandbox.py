@@ -4,11 +4,9 @@ code surfacing as its exception class with its hint."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
 from typing import Any
 
-import httpx
 import pytest
 
 from ledgerbee_mcp.api import (
@@ -43,6 +41,8 @@ from ledgerbee_mcp.api import (
     SortOrder,
 )
 
+from .conftest import FULL_KEY, READONLY_KEY, UNKNOWN_ID, MakeClient
+
 pytestmark = pytest.mark.anyio
 
 seed = pytest.importorskip("ledgerbee_mcp.sandbox.seed")
@@ -50,34 +50,7 @@ sandbox = pytest.importorskip("ledgerbee_mcp.sandbox")
 if not hasattr(sandbox, "create_app"):
     pytest.skip("the sandbox app (ledgerbee_mcp.sandbox.create_app) has not landed", allow_module_level=True)
 
-FULL_KEY = "lb_sandbox_full"
-READONLY_KEY = "lb_sandbox_readonly"
 OTHER_KEY = "lb_sandbox_other"
-BASE_URL = "http://sandbox"
-UNKNOWN_ID = "5eed0fff-0000-4000-8000-000000000fff"
-
-MakeClient = Callable[[str], LedgerBeeClient]
-
-
-@pytest.fixture
-async def make_client() -> AsyncIterator[MakeClient]:
-    app = sandbox.create_app(db=":memory:")
-    transport = httpx.ASGITransport(app=app)
-    clients: list[LedgerBeeClient] = []
-
-    def make(key: str) -> LedgerBeeClient:
-        client = LedgerBeeClient(base_url=BASE_URL, api_key=key, transport=transport)
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        await client.aclose()
-
-
-@pytest.fixture
-def client(make_client: MakeClient) -> LedgerBeeClient:
-    return make_client(FULL_KEY)
 
 
 def _quote_body(customer_id: str | None = None, **extra: Any) -> QuoteCreate:
