@@ -274,30 +274,23 @@ async def update_document(
     """Read, merge and PATCH under the document's lock, so no send or convert of it runs in between."""
     changes.check()
     async with rt.locked(document_id):
-        doc: Quote | OrderConfirmation
+        resource = rt.client.quotes if kind == "quote" else rt.client.order_confirmations
+        with api_errors():
+            current: Quote | OrderConfirmation = await resource.get(document_id)
+        known = await _known(rt, current)
+        fields = _fields(kind, current, known, changes)
+        if known is not None and changes.lines is None:
+            await _check_carried_vat(rt, known, current)
+        _check_validity(fields)
+        await _check_currencies(rt, fields, changes)
         body: DocumentInputCommon
-        if kind == "quote":
-            with api_errors():
-                quote = await rt.client.quotes.get(document_id)
-            known = await _known(rt, quote)
-            fields = _fields(kind, quote, known, changes)
-            if known is not None and changes.lines is None:
-                await _check_carried_vat(rt, known, quote)
-            _check_validity(fields)
-            await _check_currencies(rt, fields, changes)
-            body = QuoteUpdate.model_validate(fields)
-            with api_errors():
+        doc: Quote | OrderConfirmation
+        with api_errors():
+            if kind == "quote":
+                body = QuoteUpdate.model_validate(fields)
                 doc = await rt.client.quotes.update(document_id, body)
-        else:
-            with api_errors():
-                oc = await rt.client.order_confirmations.get(document_id)
-            known = await _known(rt, oc)
-            fields = _fields(kind, oc, known, changes)
-            if known is not None and changes.lines is None:
-                await _check_carried_vat(rt, known, oc)
-            await _check_currencies(rt, fields, changes)
-            body = OrderConfirmationUpdate.model_validate(fields)
-            with api_errors():
+            else:
+                body = OrderConfirmationUpdate.model_validate(fields)
                 doc = await rt.client.order_confirmations.update(document_id, body)
         await remember_written(rt, doc, body)
     return doc, body
